@@ -1,0 +1,133 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+static enum log_level log_threshold = LOG_LEVEL_INFO;
+static int log_prefix = -1; /* -1: decide from JOURNAL_STREAM on first use */
+static const char *log_progname = "mxwatch";
+
+/* Sets the least important level that is written. */
+void
+log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+/* Maps a level name to its level. */
+bool
+log_parse_level(const char *name, enum log_level *out)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} names[] = {
+		{ "error", LOG_LEVEL_ERR },
+		{ "warning", LOG_LEVEL_WARNING },
+		{ "info", LOG_LEVEL_INFO },
+		{ "debug", LOG_LEVEL_DEBUG },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(name, names[i].name) == 0) {
+			*out = names[i].level;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Turns priority prefixes on or off. */
+void
+log_set_prefix(bool on)
+{
+	log_prefix = on;
+}
+
+/* Sets the name written before each message. */
+void
+log_set_progname(const char *name)
+{
+	log_progname = name;
+}
+
+/* Writes one message line at the given level. */
+static void
+log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	if (level > log_threshold)
+		return;
+	if (log_prefix == -1)
+		log_prefix = getenv("JOURNAL_STREAM") != NULL;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_prefix)
+		fprintf(stderr, "<%d>%s%s%s\n", (int)level, msg, errnum ? ": " : "",
+		    errnum ? strerror(errnum) : "");
+	else
+		fprintf(stderr, "%s: %s%s%s\n", log_progname, msg, errnum ? ": " : "",
+		    errnum ? strerror(errnum) : "");
+}
+
+#define LOG_BODY(level, errnum)                                                                    \
+	do {                                                                                       \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		log_vwrite((level), (errnum), fmt, ap);                                            \
+		va_end(ap);                                                                        \
+	} while (0)
+
+/* Logs a warning with the current errno. */
+void
+log_warn(const char *fmt, ...)
+{
+	int e = errno;
+
+	LOG_BODY(LOG_LEVEL_WARNING, e);
+}
+
+/* Logs a warning. */
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_WARNING, 0);
+}
+
+/* Logs an informational message. */
+void
+log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_INFO, 0);
+}
+
+/* Logs a debugging message. */
+void
+log_debug(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_DEBUG, 0);
+}
+
+/* Logs an error with errno and exits. */
+void
+fatal(const char *fmt, ...)
+{
+	int e = errno;
+
+	LOG_BODY(LOG_LEVEL_ERR, e);
+	exit(1);
+}
+
+/* Logs an error and exits. */
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, 0);
+	exit(1);
+}
