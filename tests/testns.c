@@ -304,6 +304,27 @@ write_state(const struct testns *ns)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* Refreshes the zone serials from the state file. */
+static void
+load_serials(struct testns *ns)
+{
+	char *path = xasprintf("%s/testns.state", ns->dir);
+	FILE *f = fopen(path, "r");
+	char line[300], name[256];
+	unsigned serial;
+
+	free(path);
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		while (fscanf(f, "%255s %u", name, &serial) == 2)
+			for (size_t i = 0; i < ns->nzones; i++)
+				if (strcmp(ns->zones[i].name, name) == 0)
+					ns->zones[i].serial = serial;
+	}
+	fclose(f);
+}
+
 /* Waits until zone z serves its current serial; -1 when NSD died or time ran out. */
 static int
 wait_serial(struct testns *ns, const struct tzone *z)
@@ -564,6 +585,8 @@ testns_set_zone(struct testns *ns, const char *zone, const char *records, char *
 		*errstr = xasprintf("zone %s is not served by the test server", zone);
 		return -1;
 	}
+	/* Another process (a forked test, a script) may have changed the zone since. */
+	load_serials(ns);
 	z->serial++;
 	z->broken = false;
 	if (write_zone(ns, z, records) != 0 || write_state(ns) != 0) {
