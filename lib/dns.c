@@ -156,12 +156,17 @@ arm_timer(struct dns_resolver *r)
 		evtimer_add(r->timer, tvp);
 }
 
-/* Asks for the pump to run soon. */
+/* Asks for the pump to run soon; with nothing left to do, drops the timer so that an
+ * idle resolver keeps no event pending. */
 static void
 want_pump(struct dns_resolver *r)
 {
-	if (!r->closing && !TAILQ_EMPTY(&r->queue))
+	if (r->closing)
+		return;
+	if (!TAILQ_EMPTY(&r->queue))
 		event_active(r->pump, 0, 0);
+	else if (r->st.inflight == 0)
+		evtimer_del(r->timer);
 }
 
 /* Translates a c-ares failure into an outcome and a message. */

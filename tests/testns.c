@@ -276,6 +276,8 @@ write_conf(struct testns *ns)
 	    "  verbosity: 1\n"
 	    "  hide-version: yes\n"
 	    "  refuse-any: yes\n"
+	    "  rrl-ratelimit: 0\n"
+	    "  rrl-whitelist-ratelimit: 0\n"
 	    "remote-control:\n"
 	    "  control-enable: no\n",
 	    ns->port, ns->has6 ? "" : "  do-ip6: no\n", ns->port, ns->dir, ns->dir, ns->dir,
