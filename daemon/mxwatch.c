@@ -47,7 +47,7 @@ usage(FILE *f)
 	      "     --server may be repeated; without it /etc/resolv.conf is used.\n"
 	      "     Exit status: 0 when every outcome is authoritative (answer, nodata,\n"
 	      "     nxdomain); 3 when any is unknown (servfail, refused, timeout, error).\n",
-	    f);
+	      f);
 }
 
 /* Renders a finished query into its slot; stops the loop after the last one. */
@@ -83,9 +83,10 @@ dig_add(struct dig_run *run, const char *name, const char *type, const char *whe
 	uint16_t t;
 
 	if (!dns_type_parse(type, &t)) {
-		fprintf(stderr, "mxwatch: %s%sunknown record type \"%s\" (use A, AAAA, MX, TXT, "
-				"PTR, CNAME, NS, SOA or TYPEnnn)\n",
-		    where ? where : "", where ? ": " : "", type);
+		fprintf(stderr,
+			"mxwatch: %s%sunknown record type \"%s\" (use A, AAAA, MX, TXT, "
+			"PTR, CNAME, NS, SOA or TYPEnnn)\n",
+			where ? where : "", where ? ": " : "", type);
 		return -1;
 	}
 	run->items = xreallocarray(run->items, run->n + 1, sizeof(*run->items));
@@ -144,8 +145,8 @@ parse_count(const char *opt, const char *s, long max, long *out)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || end == s || v <= 0 || v > max) {
-		fprintf(stderr, "mxwatch: %s wants a whole number from 1 to %ld, not \"%s\"\n",
-		    opt, max, s);
+		fprintf(stderr, "mxwatch: %s wants a whole number from 1 to %ld, not \"%s\"\n", opt,
+			max, s);
 		return -1;
 	}
 	*out = v;
@@ -157,16 +158,16 @@ static int
 cmd_dig(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "server", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "tries", required_argument, NULL, 'r' },
-		{ "max-inflight", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"server", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"tries", required_argument, NULL, 'r'},
+	    {"max-inflight", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct dig_run run = { 0 };
+	struct dig_run run = {0};
 	struct dns_options o;
 	struct dns_resolver *r;
 	const char **servers = NULL;
@@ -216,8 +217,8 @@ cmd_dig(int argc, char **argv)
 		fprintf(stderr, "mxwatch: dig wants NAME TYPE, or --batch FILE\n");
 		goto usage;
 	}
-	if (batch != NULL ? dig_read_batch(&run, batch) == -1 :
-			    dig_add(&run, argv[optind], argv[optind + 1], NULL) == -1) {
+	if (batch != NULL ? dig_read_batch(&run, batch) == -1
+			  : dig_add(&run, argv[optind], argv[optind + 1], NULL) == -1) {
 		status = EXIT_USAGE;
 		goto out;
 	}

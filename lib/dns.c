@@ -3,8 +3,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <limits.h>
@@ -67,8 +67,7 @@ dns_options_init(struct dns_options *o)
 
 /* Splits a server address into family, address and port. */
 int
-dns_parse_server(const char *s, int *family, unsigned char addr[16], uint16_t *port,
-    char **errstr)
+dns_parse_server(const char *s, int *family, unsigned char addr[16], uint16_t *port, char **errstr)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *h = s, *p = NULL, *colon = strchr(s, ':');
@@ -115,7 +114,7 @@ dns_parse_server(const char *s, int *family, unsigned char addr[16], uint16_t *p
 bad:
 	*errstr = xasprintf("bad DNS server \"%s\": expected an IP address with an optional "
 			    "port, as 192.0.2.53:53 or [2001:db8::53]:53",
-	    s);
+			    s);
 	return -1;
 }
 
@@ -219,7 +218,8 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	    follow != NULL && !r->closing) {
 		if (++req->hops >= DNS_MAX_CHAIN_QUERIES) {
 			free(follow);
-			req_fail(req, DNS_ERROR,
+			req_fail(
+			    req, DNS_ERROR,
 			    xasprintf("CNAME chain longer than %d queries", DNS_MAX_CHAIN_QUERIES));
 		} else {
 			free(req->ask);
@@ -245,7 +245,7 @@ req_send(struct dns_resolver *r, struct dns_req *req)
 	rc = ares_create_query(req->ask, DNS_CLASS_IN, req->type, 0, 1, &q, &qlen, r->edns_size);
 	if (rc != ARES_SUCCESS) {
 		req_fail(req, DNS_ERROR,
-		    xasprintf("cannot ask for \"%s\": %s", req->ask, ares_strerror(rc)));
+			 xasprintf("cannot ask for \"%s\": %s", req->ask, ares_strerror(rc)));
 		return;
 	}
 	if (++r->st.inflight > r->st.max_inflight)
@@ -262,7 +262,7 @@ pump_cb(evutil_socket_t fd, short what, void *arg)
 	struct dns_req *req;
 
 	while (!r->closing && r->st.inflight < r->max_inflight &&
-	    (req = TAILQ_FIRST(&r->queue)) != NULL) {
+	       (req = TAILQ_FIRST(&r->queue)) != NULL) {
 		TAILQ_REMOVE(&r->queue, req, link);
 		r->st.queued--;
 		req_send(r, req);
@@ -287,7 +287,7 @@ sock_cb(evutil_socket_t fd, short what, void *arg)
 	struct dns_resolver *r = arg;
 
 	ares_process_fd(r->ch, (what & EV_READ) ? fd : ARES_SOCKET_BAD,
-	    (what & EV_WRITE) ? fd : ARES_SOCKET_BAD);
+			(what & EV_WRITE) ? fd : ARES_SOCKET_BAD);
 	arm_timer(r);
 }
 
@@ -316,7 +316,8 @@ sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 	if (!readable && !writable)
 		return;
 	event_assign(&s->ev, r->base, fd,
-	    (short)((readable ? EV_READ : 0) | (writable ? EV_WRITE : 0) | EV_PERSIST), sock_cb, r);
+		     (short)((readable ? EV_READ : 0) | (writable ? EV_WRITE : 0) | EV_PERSIST),
+		     sock_cb, r);
 	event_add(&s->ev, NULL);
 	s->added = true;
 }
@@ -343,7 +344,7 @@ set_servers(struct dns_resolver *r, const struct dns_options *o, char **errstr)
 		uint16_t port;
 
 		if (dns_parse_server(o->servers[i], &nodes[i].family,
-			(unsigned char *)&nodes[i].addr, &port, errstr) == -1) {
+				     (unsigned char *)&nodes[i].addr, &port, errstr) == -1) {
 			free(nodes);
 			return -1;
 		}
@@ -388,7 +389,7 @@ dns_new(struct event_base *base, const struct dns_options *o, char **errstr)
 	/* NOCHECKRESP: c-ares 1.18 reports a SERVFAIL or REFUSED answer as "connection
 	 * refused"; take every answer and read its RCODE ourselves. */
 	ao.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP |
-	    (o->edns_size ? ARES_FLAG_EDNS : 0);
+		   (o->edns_size ? ARES_FLAG_EDNS : 0);
 	ao.timeout = o->timeout_ms;
 	ao.tries = o->tries;
 	ao.sock_state_cb = sock_state_cb;

@@ -50,17 +50,17 @@ struct dns_rr {
 	 * TXT: the raw character-strings joined (may hold any byte, see len);
 	 * other types: RFC 3597 "\# LEN HEX". Always NUL-terminated. */
 	char *data;
-	size_t len;         /* bytes in data, not counting the terminating NUL */
-	uint8_t *strlens;   /* TXT only: length of each character-string in data */
-	size_t nstrings;    /* TXT only: number of character-strings */
-	uint32_t serial;    /* SOA only */
+	size_t len;	  /* bytes in data, not counting the terminating NUL */
+	uint8_t *strlens; /* TXT only: length of each character-string in data */
+	size_t nstrings;  /* TXT only: number of character-strings */
+	uint32_t serial;  /* SOA only */
 };
 
 struct dns_result {
-	char *qname;    /* the name asked for, canonical form */
+	char *qname; /* the name asked for, canonical form */
 	uint16_t qtype;
 	enum dns_outcome outcome;
-	int rcode;      /* the last answer's RCODE, or -1 when no answer was read */
+	int rcode;	/* the last answer's RCODE, or -1 when no answer was read */
 	bool cancelled; /* outcome is DNS_ERROR because the resolver shut down */
 	/* The CNAME records followed from qname, in order (empty when qtype is CNAME). */
 	struct dns_rr *cnames;
@@ -77,11 +77,11 @@ struct dns_result {
 struct dns_options {
 	const char *const *servers; /* "host:port" strings; NULL or empty: /etc/resolv.conf */
 	size_t nservers;
-	int timeout_ms;         /* first try; c-ares doubles it per round of retries */
-	int tries;              /* tries per server */
-	size_t max_inflight;    /* queries sent and unanswered at once; more wait in a FIFO */
-	int socket_buffer;      /* SO_RCVBUF/SO_SNDBUF in bytes */
-	int edns_size;          /* advertised EDNS UDP payload size; 0 disables EDNS */
+	int timeout_ms;	     /* first try; c-ares doubles it per round of retries */
+	int tries;	     /* tries per server */
+	size_t max_inflight; /* queries sent and unanswered at once; more wait in a FIFO */
+	int socket_buffer;   /* SO_RCVBUF/SO_SNDBUF in bytes */
+	int edns_size;	     /* advertised EDNS UDP payload size; 0 disables EDNS */
 };
 
 struct dns_stats {
@@ -89,7 +89,7 @@ struct dns_stats {
 	uint64_t completed;
 	uint64_t by_outcome[DNS_ERROR + 1];
 	size_t inflight;     /* c-ares queries outstanding now */
-	size_t queued;       /* waiting for a free slot now */
+	size_t queued;	     /* waiting for a free slot now */
 	size_t max_inflight; /* the highest inflight ever seen */
 };
 
@@ -104,8 +104,7 @@ void dns_options_init(struct dns_options *o);
 
 /* Creates a resolver on base. Returns NULL and sets *errstr (caller frees) on a bad
  * option or server address. */
-struct dns_resolver *dns_new(struct event_base *base, const struct dns_options *o,
-    char **errstr);
+struct dns_resolver *dns_new(struct event_base *base, const struct dns_options *o, char **errstr);
 
 /* Cancels every pending query (their callbacks run with `cancelled`) and frees the
  * resolver. NULL does nothing. Must not be called from inside a dns callback. */
@@ -121,7 +120,7 @@ void dns_get_stats(const struct dns_resolver *r, struct dns_stats *st);
 /* Splits "host:port", "[v6]:port", "v6" or "host" (port 53) into a numeric address and port.
  * Returns 0, or -1 with *errstr (caller frees). family is AF_INET or AF_INET6. */
 int dns_parse_server(const char *s, int *family, unsigned char addr[16], uint16_t *port,
-    char **errstr);
+		     char **errstr);
 
 /* Returns "answer", "nodata", ... for an outcome. */
 const char *dns_outcome_name(enum dns_outcome o);

@@ -66,7 +66,7 @@ put_rr(FILE *out, const struct dns_rr *rr)
 	char *d = dns_fmt_rdata(rr);
 
 	fprintf(out, "%s %u %s %s\n", rr->name, rr->ttl, dns_type_name(rr->type, tb, sizeof(tb)),
-	    d);
+		d);
 	free(d);
 }
 
@@ -77,7 +77,7 @@ dns_fmt_text(FILE *out, const struct dns_result *res)
 	char tb[16];
 
 	fprintf(out, "%s %s %s", res->qname, dns_type_name(res->qtype, tb, sizeof(tb)),
-	    dns_outcome_name(res->outcome));
+		dns_outcome_name(res->outcome));
 	if (res->error != NULL)
 		fprintf(out, " (%s)", res->error);
 	fputc('\n', out);
@@ -94,7 +94,7 @@ rr_json(const struct dns_rr *rr)
 	char tb[16];
 	char *d = dns_fmt_rdata(rr);
 	json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "name", rr->name, "ttl", (json_int_t)rr->ttl,
-	    "type", dns_type_name(rr->type, tb, sizeof(tb)), "data", d);
+			      "type", dns_type_name(rr->type, tb, sizeof(tb)), "data", d);
 
 	free(d);
 	if (rr->type == DNS_T_MX) {
@@ -135,10 +135,11 @@ dns_fmt_json(const struct dns_result *res)
 	for (size_t i = 0; i < res->nrrs; i++)
 		json_array_append_new(rrs, rr_json(&res->rrs[i]));
 	o = json_pack("{s:s, s:s, s:s, s:o, s:i, s:o, s:o}", "name", res->qname, "type",
-	    dns_type_name(res->qtype, tb, sizeof(tb)), "outcome", dns_outcome_name(res->outcome),
-	    "rcode", res->rcode >= 0 ? json_string(dns_rcode_name(res->rcode, rb, sizeof(rb))) :
-					json_null(),
-	    "ttl", (json_int_t)res->ttl, "cnames", cn, "records", rrs);
+		      dns_type_name(res->qtype, tb, sizeof(tb)), "outcome",
+		      dns_outcome_name(res->outcome), "rcode",
+		      res->rcode >= 0 ? json_string(dns_rcode_name(res->rcode, rb, sizeof(rb)))
+				      : json_null(),
+		      "ttl", (json_int_t)res->ttl, "cnames", cn, "records", rrs);
 	if (res->error != NULL)
 		json_object_set_new(o, "error", json_string(res->error));
 	return o;

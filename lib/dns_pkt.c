@@ -201,7 +201,7 @@ rd_rdata(struct rd *r, struct dns_rr *rr, size_t end)
 			return;
 		}
 		inet_ntop(rr->type == DNS_T_A ? AF_INET : AF_INET6, r->buf + r->off, addr,
-		    sizeof(addr));
+			  sizeof(addr));
 		r->off += want;
 		rr_set_text(rr, addr);
 		return;
@@ -229,8 +229,8 @@ rd_rdata(struct rd *r, struct dns_rr *rr, size_t end)
 		if (r->err != NULL)
 			return;
 		rr->serial = v[0];
-		rr->data = xasprintf("%s %s %u %u %u %u %u", name, name2, v[0], v[1], v[2], v[3],
-		    v[4]);
+		rr->data =
+		    xasprintf("%s %s %u %u %u %u %u", name, name2, v[0], v[1], v[2], v[3], v[4]);
 		rr->len = strlen(rr->data);
 		break;
 	}
@@ -354,7 +354,7 @@ set_error(struct dns_result *res, const char *fmt, ...)
  * of qtype. Returns the name the chain ends at (borrowed from raw) or NULL on a loop. */
 static const char *
 take_chain(struct dns_result *res, struct raw_rr *raw, size_t nraw, const char *name,
-    uint16_t qtype, const char **loop_at)
+	   uint16_t qtype, const char **loop_at)
 {
 	const char *cur = name;
 
@@ -387,9 +387,9 @@ take_chain(struct dns_result *res, struct raw_rr *raw, size_t nraw, const char *
 /* Reads an answer packet into res. */
 int
 dns_pkt_parse(const uint8_t *pkt, size_t len, const char *qname, uint16_t qtype,
-    struct dns_result *res, char **follow)
+	      struct dns_result *res, char **follow)
 {
-	struct rd r = { .buf = pkt, .len = len, .off = 0, .err = NULL };
+	struct rd r = {.buf = pkt, .len = len, .off = 0, .err = NULL};
 	char qn[DNS_NAME_TEXT_MAX];
 	struct raw_rr *raw = NULL;
 	size_t nraw = 0;

@@ -20,7 +20,7 @@
  * caller can ask for it; else *follow is NULL.
  */
 int dns_pkt_parse(const uint8_t *pkt, size_t len, const char *qname, uint16_t qtype,
-    struct dns_result *res, char **follow);
+		  struct dns_result *res, char **follow);
 
 /* Returns the canonical form of a name (lower-case ASCII, trailing dot); caller frees. */
 char *dns_name_canon(const char *name);

@@ -11,22 +11,16 @@ static const struct {
 	uint16_t type;
 	const char *name;
 } dns_types[] = {
-	{ DNS_T_A, "A" },
-	{ DNS_T_NS, "NS" },
-	{ DNS_T_CNAME, "CNAME" },
-	{ DNS_T_SOA, "SOA" },
-	{ DNS_T_PTR, "PTR" },
-	{ DNS_T_MX, "MX" },
-	{ DNS_T_TXT, "TXT" },
-	{ DNS_T_AAAA, "AAAA" },
+    {DNS_T_A, "A"},	{DNS_T_NS, "NS"}, {DNS_T_CNAME, "CNAME"}, {DNS_T_SOA, "SOA"},
+    {DNS_T_PTR, "PTR"}, {DNS_T_MX, "MX"}, {DNS_T_TXT, "TXT"},	  {DNS_T_AAAA, "AAAA"},
 };
 
 /* Names an outcome. */
 const char *
 dns_outcome_name(enum dns_outcome o)
 {
-	static const char *const names[] = { "answer", "nodata", "nxdomain", "servfail", "refused",
-		"timeout", "error" };
+	static const char *const names[] = {"answer",  "nodata",  "nxdomain", "servfail",
+					    "refused", "timeout", "error"};
 
 	return (unsigned)o <= DNS_ERROR ? names[o] : "error";
 }
@@ -78,8 +72,8 @@ dns_type_parse(const char *s, uint16_t *type)
 const char *
 dns_rcode_name(int rcode, char *buf, size_t size)
 {
-	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-		"NOTIMP", "REFUSED" };
+	static const char *const names[] = {"NOERROR",	"FORMERR", "SERVFAIL",
+					    "NXDOMAIN", "NOTIMP",  "REFUSED"};
 
 	if (rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])))
 		snprintf(buf, size, "%s", names[rcode]);

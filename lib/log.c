@@ -28,10 +28,10 @@ log_parse_level(const char *name, enum log_level *out)
 		const char *name;
 		enum log_level level;
 	} names[] = {
-		{ "error", LOG_LEVEL_ERR },
-		{ "warning", LOG_LEVEL_WARNING },
-		{ "info", LOG_LEVEL_INFO },
-		{ "debug", LOG_LEVEL_DEBUG },
+	    {"error", LOG_LEVEL_ERR},
+	    {"warning", LOG_LEVEL_WARNING},
+	    {"info", LOG_LEVEL_INFO},
+	    {"debug", LOG_LEVEL_DEBUG},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -70,10 +70,10 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_prefix)
 		fprintf(stderr, "<%d>%s%s%s\n", (int)level, msg, errnum ? ": " : "",
-		    errnum ? strerror(errnum) : "");
+			errnum ? strerror(errnum) : "");
 	else
 		fprintf(stderr, "%s: %s%s%s\n", log_progname, msg, errnum ? ": " : "",
-		    errnum ? strerror(errnum) : "");
+			errnum ? strerror(errnum) : "");
 }
 
 #define LOG_BODY(level, errnum)                                                                    \

@@ -122,7 +122,7 @@ ask_with(const struct dns_options *o, const char *name, uint16_t type, struct go
 static void
 ask(const char *name, uint16_t type, struct got *g)
 {
-	const char *servers[] = { testns_server(ns) };
+	const char *servers[] = {testns_server(ns)};
 	struct dns_options o;
 
 	test_options(&o, servers, 1);
@@ -131,7 +131,7 @@ ask(const char *name, uint16_t type, struct got *g)
 
 START_TEST(test_mx_answer_lists_records_with_ttls_in_preference_order)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("Example.TEST", DNS_T_MX, &g);
 	ck_assert_int_eq(g.outcome, DNS_ANSWER);
@@ -145,30 +145,33 @@ END_TEST
 
 START_TEST(test_a_aaaa_ptr_ns_soa_answers)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("mail.example.test", DNS_T_A, &g);
-	ck_assert_str_eq(g.text, "mail.example.test. A answer\nmail.example.test. 600 A 192.0.2.25\n");
+	ck_assert_str_eq(g.text,
+			 "mail.example.test. A answer\nmail.example.test. 600 A 192.0.2.25\n");
 	ck_assert_int_eq(g.ttl, 600);
 	ask("mail.example.test", DNS_T_AAAA, &g);
-	ck_assert_str_eq(g.text,
-	    "mail.example.test. AAAA answer\nmail.example.test. 600 AAAA 2001:db8::25\n");
+	ck_assert_str_eq(
+	    g.text, "mail.example.test. AAAA answer\nmail.example.test. 600 AAAA 2001:db8::25\n");
 	ask("80.2.0.192.in-addr.arpa", DNS_T_PTR, &g);
 	ck_assert_str_eq(g.text, "80.2.0.192.in-addr.arpa. PTR answer\n"
 				 "80.2.0.192.in-addr.arpa. 300 PTR example.test.\n"
 				 "80.2.0.192.in-addr.arpa. 300 PTR www.example.test.\n");
 	ask("example.test", DNS_T_NS, &g);
-	ck_assert_str_eq(g.text, "example.test. NS answer\nexample.test. 300 NS ns1.example.test.\n");
+	ck_assert_str_eq(g.text,
+			 "example.test. NS answer\nexample.test. 300 NS ns1.example.test.\n");
 	ask("example.test", DNS_T_SOA, &g);
-	ck_assert_str_eq(g.text, "example.test. SOA answer\nexample.test. 300 SOA "
-				 "ns1.example.test. hostmaster.example.test. 1 3600 900 604800 60\n");
+	ck_assert_str_eq(g.text,
+			 "example.test. SOA answer\nexample.test. 300 SOA "
+			 "ns1.example.test. hostmaster.example.test. 1 3600 900 604800 60\n");
 	got_clear(&g);
 }
 END_TEST
 
 START_TEST(test_nodata_has_negative_ttl_from_soa)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("only-a.example.test", DNS_T_MX, &g);
 	ck_assert_int_eq(g.outcome, DNS_NODATA);
@@ -180,7 +183,7 @@ END_TEST
 
 START_TEST(test_nxdomain)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("nope.example.test", DNS_T_A, &g);
 	ck_assert_int_eq(g.outcome, DNS_NXDOMAIN);
@@ -192,11 +195,12 @@ END_TEST
 
 START_TEST(test_servfail_from_unloadable_zone)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("broken.test", DNS_T_MX, &g);
 	ck_assert_int_eq(g.outcome, DNS_SERVFAIL);
-	ck_assert_str_eq(g.text, "broken.test. MX servfail (the server could not answer (SERVFAIL))\n");
+	ck_assert_str_eq(g.text,
+			 "broken.test. MX servfail (the server could not answer (SERVFAIL))\n");
 	ck_assert(!dns_outcome_is_known(g.outcome));
 	got_clear(&g);
 }
@@ -204,24 +208,25 @@ END_TEST
 
 START_TEST(test_refused_for_zone_not_served)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("example.org", DNS_T_MX, &g);
 	ck_assert_int_eq(g.outcome, DNS_REFUSED);
-	ck_assert_str_eq(g.text, "example.org. MX refused (the server refused to answer (REFUSED))\n");
+	ck_assert_str_eq(g.text,
+			 "example.org. MX refused (the server refused to answer (REFUSED))\n");
 	got_clear(&g);
 }
 END_TEST
 
 START_TEST(test_timeout_when_nothing_answers)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	char server[32];
-	const char *servers[] = { server };
+	const char *servers[] = {server};
 	struct dns_options o;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	/* A bound socket nobody reads: no answer and no ICMP error either. */
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -241,7 +246,7 @@ END_TEST
 
 START_TEST(test_error_for_a_name_that_cannot_be_asked)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("a..example.test", DNS_T_A, &g);
 	ck_assert_int_eq(g.outcome, DNS_ERROR);
@@ -253,25 +258,26 @@ END_TEST
 
 START_TEST(test_txt_strings_kept_and_joined)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 	json_t *rec;
 
 	ask("example.test", DNS_T_TXT, &g);
-	ck_assert_str_eq(g.text, "example.test. TXT answer\nexample.test. 300 TXT "
-				 "\"v=spf1 ip4:192.0.2.0/24 \" \"include:_spf.example.net ~all\"\n");
+	ck_assert_str_eq(g.text,
+			 "example.test. TXT answer\nexample.test. 300 TXT "
+			 "\"v=spf1 ip4:192.0.2.0/24 \" \"include:_spf.example.net ~all\"\n");
 	rec = json_array_get(json_object_get(g.json, "records"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(rec, "text")),
-	    "v=spf1 ip4:192.0.2.0/24 include:_spf.example.net ~all");
+			 "v=spf1 ip4:192.0.2.0/24 include:_spf.example.net ~all");
 	ck_assert_int_eq(json_array_size(json_object_get(rec, "strings")), 2);
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(rec, "strings"), 1)),
-	    "include:_spf.example.net ~all");
+			 "include:_spf.example.net ~all");
 	got_clear(&g);
 }
 END_TEST
 
 START_TEST(test_txt_255_byte_string_and_escapes)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 	char want[400];
 	json_t *rec;
 
@@ -289,7 +295,7 @@ END_TEST
 
 START_TEST(test_hundred_record_rrset)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 	json_t *recs;
 
 	ask("hundred.example.test", DNS_T_A, &g);
@@ -297,24 +303,24 @@ START_TEST(test_hundred_record_rrset)
 	ck_assert_int_eq(g.nrrs, 100);
 	recs = json_object_get(g.json, "records");
 	for (size_t i = 0; i < 100; i++)
-		ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(recs, i), "ttl")),
-		    300);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(json_array_get(recs, i), "ttl")), 300);
 	/* Canonical order: by the presentation bytes. */
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 0), "data")),
-	    "10.0.0.1");
+			 "10.0.0.1");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 1), "data")),
-	    "10.0.0.10");
+			 "10.0.0.10");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 99), "data")),
-	    "10.0.0.99");
+			 "10.0.0.99");
 	got_clear(&g);
 }
 END_TEST
 
 START_TEST(test_answer_too_large_for_udp_comes_over_tcp)
 {
-	const char *servers[] = { testns_server(ns) };
+	const char *servers[] = {testns_server(ns)};
 	struct dns_options o;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	/* 4 kB of TXT: NSD sets TC over UDP whatever the EDNS size. */
 	ask("bigtxt.example.test", DNS_T_TXT, &g);
@@ -332,7 +338,7 @@ END_TEST
 
 START_TEST(test_cname_chain_followed_with_ttls)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("www.example.test", DNS_T_A, &g);
 	ck_assert_int_eq(g.outcome, DNS_ANSWER);
@@ -348,7 +354,7 @@ END_TEST
 
 START_TEST(test_cname_leaving_the_zone_is_asked_again)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("away.example.test", DNS_T_A, &g);
 	ck_assert_str_eq(g.text, "away.example.test. A answer\n"
@@ -364,7 +370,7 @@ END_TEST
 
 START_TEST(test_cname_loop_is_an_error)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("loop1.example.test", DNS_T_A, &g);
 	ck_assert_int_eq(g.outcome, DNS_ERROR);
@@ -376,7 +382,7 @@ END_TEST
 
 START_TEST(test_cname_asked_directly_is_not_followed)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ask("www.example.test", DNS_T_CNAME, &g);
 	ck_assert_str_eq(g.text, "www.example.test. CNAME answer\n"
@@ -387,14 +393,15 @@ END_TEST
 
 START_TEST(test_ipv6_server_address)
 {
-	const char *servers[] = { testns_server6(ns) };
+	const char *servers[] = {testns_server6(ns)};
 	struct dns_options o;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	ck_assert_msg(servers[0] != NULL, "the test server does not listen on ::1");
 	test_options(&o, servers, 1);
 	ask_with(&o, "v6only.example.test", DNS_T_AAAA, &g);
-	ck_assert_str_eq(g.text,
+	ck_assert_str_eq(
+	    g.text,
 	    "v6only.example.test. AAAA answer\nv6only.example.test. 300 AAAA 2001:db8::6\n");
 	got_clear(&g);
 }
@@ -402,13 +409,13 @@ END_TEST
 
 START_TEST(test_second_server_answers_when_first_is_silent)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	char dead[32];
-	const char *servers[] = { dead, testns_server(ns) };
+	const char *servers[] = {dead, testns_server(ns)};
 	struct dns_options o;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
@@ -417,7 +424,8 @@ START_TEST(test_second_server_answers_when_first_is_silent)
 	test_options(&o, servers, 2);
 	o.timeout_ms = 100;
 	ask_with(&o, "mail.example.test", DNS_T_A, &g);
-	ck_assert_str_eq(g.text, "mail.example.test. A answer\nmail.example.test. 600 A 192.0.2.25\n");
+	ck_assert_str_eq(g.text,
+			 "mail.example.test. A answer\nmail.example.test. 600 A 192.0.2.25\n");
 	close(fd);
 	got_clear(&g);
 }
@@ -425,21 +433,25 @@ END_TEST
 
 START_TEST(test_zone_change_is_seen_after_reload)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 	char *err = NULL;
 	const char *src = getenv("MXW_SRCDIR");
 	char *orig = xasprintf("%s/tests/zones/other.test.zone", src ? src : ".");
 
 	ask("target.other.test", DNS_T_A, &g);
-	ck_assert_str_eq(g.text, "target.other.test. A answer\ntarget.other.test. 450 A 192.0.2.99\n");
+	ck_assert_str_eq(g.text,
+			 "target.other.test. A answer\ntarget.other.test. 450 A 192.0.2.99\n");
 	ck_assert_msg(testns_set_zone(ns, "other.test",
-			  "@ 300 NS ns1.example.test.\ntarget 30 A 192.0.2.100\n", &err) == 0,
-	    "%s", err);
+				      "@ 300 NS ns1.example.test.\ntarget 30 A 192.0.2.100\n",
+				      &err) == 0,
+		      "%s", err);
 	ask("target.other.test", DNS_T_A, &g);
-	ck_assert_str_eq(g.text, "target.other.test. A answer\ntarget.other.test. 30 A 192.0.2.100\n");
+	ck_assert_str_eq(g.text,
+			 "target.other.test. A answer\ntarget.other.test. 30 A 192.0.2.100\n");
 	ck_assert_msg(testns_set_zone_file(ns, "other.test", orig, &err) == 0, "%s", err);
 	ask("target.other.test", DNS_T_A, &g);
-	ck_assert_str_eq(g.text, "target.other.test. A answer\ntarget.other.test. 450 A 192.0.2.99\n");
+	ck_assert_str_eq(g.text,
+			 "target.other.test. A answer\ntarget.other.test. 450 A 192.0.2.99\n");
 	free(orig);
 	got_clear(&g);
 }
@@ -469,14 +481,14 @@ burst_cb(const struct dns_result *res, void *arg)
 
 START_TEST(test_ten_thousand_queries_complete_within_the_inflight_bound)
 {
-	static const char *names[] = { "mail.example.test", "example.test", "www.example.test",
-		"only-a.example.test", "v6only.example.test" };
-	static const uint16_t types[] = { DNS_T_A, DNS_T_MX, DNS_T_A, DNS_T_A, DNS_T_AAAA };
-	const char *servers[] = { testns_server(ns) };
+	static const char *names[] = {"mail.example.test", "example.test", "www.example.test",
+				      "only-a.example.test", "v6only.example.test"};
+	static const uint16_t types[] = {DNS_T_A, DNS_T_MX, DNS_T_A, DNS_T_A, DNS_T_AAAA};
+	const char *servers[] = {testns_server(ns)};
 	struct event_base *base = event_base_new();
 	struct dns_options o;
 	struct dns_stats st;
-	struct burst b = { 0 };
+	struct burst b = {0};
 	char *err = NULL;
 	struct dns_resolver *r;
 
@@ -515,17 +527,17 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 
 START_TEST(test_free_with_queries_pending_cancels_each_once)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	char dead[32];
-	const char *servers[] = { dead };
+	const char *servers[] = {dead};
 	struct event_base *base = event_base_new();
-	struct timeval tv = { 0, 50000 };
+	struct timeval tv = {0, 50000};
 	struct event *stop;
 	struct dns_options o;
 	struct dns_stats st;
-	struct burst b = { 0 };
+	struct burst b = {0};
 	char *err = NULL;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -562,7 +574,7 @@ ask_fake(enum fakedns_mode m, struct got *g, unsigned *queries)
 {
 	struct event_base *base = event_base_new();
 	struct fakedns *f = fakedns_new(base, m);
-	const char *servers[] = { fakedns_server(f) };
+	const char *servers[] = {fakedns_server(f)};
 	struct dns_options o;
 	char *err = NULL;
 	struct dns_resolver *r;
@@ -583,7 +595,7 @@ ask_fake(enum fakedns_mode m, struct got *g, unsigned *queries)
 
 START_TEST(test_fake_good_answer_is_read)
 {
-	struct got g = { 0 };
+	struct got g = {0};
 	unsigned q;
 
 	ask_fake(FAKEDNS_GOOD, &g, &q);
@@ -598,18 +610,18 @@ START_TEST(test_malformed_answers_give_error_never_a_crash)
 		enum fakedns_mode mode;
 		const char *text;
 	} cases[] = {
-		{ FAKEDNS_TRUNCATED,
-		    "www.example.test. A error (malformed answer: packet ends inside a field)\n" },
-		{ FAKEDNS_BAD_POINTER,
-		    "www.example.test. A error (malformed answer: bad compression pointer)\n" },
-		{ FAKEDNS_POINTER_LOOP,
-		    "www.example.test. A error (malformed answer: bad compression pointer)\n" },
-		{ FAKEDNS_RDATA_OVERRUN, "www.example.test. A error (malformed answer: record data "
-					 "runs past the end of the packet)\n" },
+	    {FAKEDNS_TRUNCATED,
+	     "www.example.test. A error (malformed answer: packet ends inside a field)\n"},
+	    {FAKEDNS_BAD_POINTER,
+	     "www.example.test. A error (malformed answer: bad compression pointer)\n"},
+	    {FAKEDNS_POINTER_LOOP,
+	     "www.example.test. A error (malformed answer: bad compression pointer)\n"},
+	    {FAKEDNS_RDATA_OVERRUN, "www.example.test. A error (malformed answer: record data "
+				    "runs past the end of the packet)\n"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct got g = { 0 };
+		struct got g = {0};
 		unsigned q;
 
 		ask_fake(cases[i].mode, &g, &q);
@@ -626,15 +638,16 @@ START_TEST(test_answer_to_another_question_or_runt_is_dropped_as_spoof)
 	/* c-ares discards a reply whose question differs from ours, or that is shorter than a
 	 * header (it could be forged); the query then times out after its tries. Our own
 	 * parser rejects such packets too (check_dns_pkt). */
-	static const enum fakedns_mode modes[] = { FAKEDNS_WRONG_QUESTION, FAKEDNS_SHORT };
+	static const enum fakedns_mode modes[] = {FAKEDNS_WRONG_QUESTION, FAKEDNS_SHORT};
 
 	for (size_t i = 0; i < 2; i++) {
-		struct got g = { 0 };
+		struct got g = {0};
 		unsigned q;
 
 		ask_fake(modes[i], &g, &q);
 		ck_assert_int_eq(g.outcome, DNS_TIMEOUT);
-		ck_assert_str_eq(g.text, "www.example.test. A timeout (no answer from any server)\n");
+		ck_assert_str_eq(g.text,
+				 "www.example.test. A timeout (no answer from any server)\n");
 		ck_assert_int_eq(q, 2);
 		got_clear(&g);
 	}
@@ -643,12 +656,12 @@ END_TEST
 
 START_TEST(test_bad_server_address_is_rejected)
 {
-	static const char *bad[] = { "example.com:53", "127.0.0.1:0", "127.0.0.1:65536",
-		"[::1", "", "300.1.1.1" };
+	static const char *bad[] = {"example.com:53", "127.0.0.1:0", "127.0.0.1:65536", "[::1", "",
+				    "300.1.1.1"};
 	struct event_base *base = event_base_new();
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *servers[] = { bad[i] };
+		const char *servers[] = {bad[i]};
 		struct dns_options o;
 		char *err = NULL;
 

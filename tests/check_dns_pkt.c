@@ -103,8 +103,8 @@ rr_end(struct pkt *p, size_t at)
 
 /* Parses p as the answer to (qname, qtype); returns the result and its text. */
 static int
-parse(const struct pkt *p, const char *qname, uint16_t qtype, struct dns_result *res,
-    char **text, char **follow)
+parse(const struct pkt *p, const char *qname, uint16_t qtype, struct dns_result *res, char **text,
+      char **follow)
 {
 	size_t len;
 	FILE *f;
@@ -145,7 +145,7 @@ START_TEST(test_a_record_with_ttl_and_case_folded_names)
 	put32(&p, 0xc0000201);
 	rr_end(&p, at);
 	expect(&p, "www.example.com", DNS_T_A, 0,
-	    "www.example.com. A answer\nwww.example.com. 3600 A 192.0.2.1\n");
+	       "www.example.com. A answer\nwww.example.com. 3600 A 192.0.2.1\n");
 }
 END_TEST
 
@@ -155,7 +155,7 @@ START_TEST(test_mx_sorted_by_preference_then_name)
 	static const struct {
 		unsigned pref;
 		const char *host;
-	} mx[] = { { 20, "b.example.net" }, { 10, "z.example.com" }, { 10, "a.example.com" } };
+	} mx[] = {{20, "b.example.net"}, {10, "z.example.com"}, {10, "a.example.com"}};
 
 	begin(&p, "example.com", DNS_T_MX, 0, 3, 0);
 	for (int i = 0; i < 3; i++) {
@@ -166,10 +166,10 @@ START_TEST(test_mx_sorted_by_preference_then_name)
 		rr_end(&p, at);
 	}
 	expect(&p, "example.com", DNS_T_MX, 0,
-	    "example.com. MX answer\n"
-	    "example.com. 298 MX 10 a.example.com.\n"
-	    "example.com. 299 MX 10 z.example.com.\n"
-	    "example.com. 300 MX 20 b.example.net.\n");
+	       "example.com. MX answer\n"
+	       "example.com. 298 MX 10 a.example.com.\n"
+	       "example.com. 299 MX 10 z.example.com.\n"
+	       "example.com. 300 MX 20 b.example.net.\n");
 }
 END_TEST
 
@@ -208,7 +208,7 @@ START_TEST(test_txt_strings_kept_with_lengths)
 	struct dns_result res;
 	char *text, *follow;
 	size_t at;
-	static const char *strs[] = { "v=spf1 ", "", "-all" };
+	static const char *strs[] = {"v=spf1 ", "", "-all"};
 
 	begin(&p, "example.com", DNS_T_TXT, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_TXT, 300);
@@ -219,7 +219,8 @@ START_TEST(test_txt_strings_kept_with_lengths)
 	}
 	rr_end(&p, at);
 	ck_assert_int_eq(parse(&p, "example.com", DNS_T_TXT, &res, &text, &follow), 0);
-	ck_assert_str_eq(text, "example.com. TXT answer\nexample.com. 300 TXT \"v=spf1 \" \"\" \"-all\"\n");
+	ck_assert_str_eq(
+	    text, "example.com. TXT answer\nexample.com. 300 TXT \"v=spf1 \" \"\" \"-all\"\n");
 	ck_assert_int_eq(res.rrs[0].nstrings, 3);
 	ck_assert_int_eq(res.rrs[0].strlens[0], 7);
 	ck_assert_int_eq(res.rrs[0].strlens[1], 0);
@@ -245,7 +246,7 @@ START_TEST(test_txt_string_past_its_record_is_malformed)
 	rr_end(&p, at);
 	put16(&p, 0); /* bytes after the record, so only the record bound catches it */
 	expect(&p, "example.com", DNS_T_TXT, -1,
-	    "example.com. TXT error (malformed answer: TXT string runs past its record)\n");
+	       "example.com. TXT error (malformed answer: TXT string runs past its record)\n");
 }
 END_TEST
 
@@ -284,10 +285,10 @@ START_TEST(test_rcodes_map_to_outcomes)
 
 	begin(&p, "example.com", DNS_T_A, 2, 0, 0);
 	expect(&p, "example.com", DNS_T_A, 0,
-	    "example.com. A servfail (the server could not answer (SERVFAIL))\n");
+	       "example.com. A servfail (the server could not answer (SERVFAIL))\n");
 	begin(&p, "example.com", DNS_T_A, 5, 0, 0);
 	expect(&p, "example.com", DNS_T_A, 0,
-	    "example.com. A refused (the server refused to answer (REFUSED))\n");
+	       "example.com. A refused (the server refused to answer (REFUSED))\n");
 	begin(&p, "example.com", DNS_T_A, 4, 0, 0);
 	expect(&p, "example.com", DNS_T_A, -1, "example.com. A error (server answered NOTIMP)\n");
 	begin(&p, "example.com", DNS_T_A, 1, 0, 0);
@@ -315,7 +316,8 @@ START_TEST(test_truncated_packets_at_every_length_are_errors)
 
 		memcpy(&cut, &p, sizeof(p));
 		cut.n = n;
-		ck_assert_int_eq(parse(&cut, "www.example.com", DNS_T_MX, &res, &text, &follow), -1);
+		ck_assert_int_eq(parse(&cut, "www.example.com", DNS_T_MX, &res, &text, &follow),
+				 -1);
 		ck_assert_int_eq(res.outcome, DNS_ERROR);
 		ck_assert_ptr_nonnull(res.error);
 		free(text);
@@ -323,7 +325,7 @@ START_TEST(test_truncated_packets_at_every_length_are_errors)
 	}
 	cut.n = 5;
 	expect(&cut, "www.example.com", DNS_T_MX, -1,
-	    "www.example.com. MX error (answer shorter than a DNS header)\n");
+	       "www.example.com. MX error (answer shorter than a DNS header)\n");
 }
 END_TEST
 
@@ -340,21 +342,21 @@ START_TEST(test_compression_pointers_forward_and_looping_are_rejected)
 	put32(&p, 1);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_A, -1,
-	    "example.com. A error (malformed answer: bad compression pointer)\n");
+	       "example.com. A error (malformed answer: bad compression pointer)\n");
 	/* A CNAME target that points at itself. */
 	begin(&p, "example.com", DNS_T_A, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_CNAME, 1);
 	put16(&p, 0xc000 | (unsigned)p.n);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_A, -1,
-	    "example.com. A error (malformed answer: bad compression pointer)\n");
+	       "example.com. A error (malformed answer: bad compression pointer)\n");
 	/* Label type 0x40 (extended labels) is not allowed. */
 	begin(&p, "example.com", DNS_T_A, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_CNAME, 1);
 	put8(&p, 0x41);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_A, -1,
-	    "example.com. A error (malformed answer: unknown label type)\n");
+	       "example.com. A error (malformed answer: unknown label type)\n");
 }
 END_TEST
 
@@ -380,8 +382,8 @@ START_TEST(test_backward_pointer_chain_is_followed)
 	put16(&p, 0xc000 | (unsigned)mail); /* alt + mail.example.com */
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_MX, 0,
-	    "example.com. MX answer\nexample.com. 60 MX 10 mail.example.com.\n"
-	    "example.com. 60 MX 20 alt.mail.example.com.\n");
+	       "example.com. MX answer\nexample.com. 60 MX 10 mail.example.com.\n"
+	       "example.com. 60 MX 20 alt.mail.example.com.\n");
 }
 END_TEST
 
@@ -391,14 +393,14 @@ START_TEST(test_answer_to_another_question_is_rejected)
 
 	begin(&p, "evil.example.com", DNS_T_A, 0, 0, 0);
 	expect(&p, "good.example.com", DNS_T_A, -1,
-	    "good.example.com. A error (answer is for a different question)\n");
+	       "good.example.com. A error (answer is for a different question)\n");
 	begin(&p, "good.example.com", DNS_T_AAAA, 0, 0, 0);
 	expect(&p, "good.example.com", DNS_T_A, -1,
-	    "good.example.com. A error (answer is for a different question)\n");
+	       "good.example.com. A error (answer is for a different question)\n");
 	begin(&p, "good.example.com", DNS_T_A, 0, 0, 0);
 	p.b[5] = 0; /* QDCOUNT 0 */
 	expect(&p, "good.example.com", DNS_T_A, -1,
-	    "good.example.com. A error (answer is for a different question)\n");
+	       "good.example.com. A error (answer is for a different question)\n");
 }
 END_TEST
 
@@ -409,7 +411,7 @@ START_TEST(test_queries_and_truncated_answers_are_rejected)
 	begin(&p, "example.com", DNS_T_A, 0, 0, 0);
 	p.b[2] &= 0x7f; /* QR clear: a query, not an answer */
 	expect(&p, "example.com", DNS_T_A, -1,
-	    "example.com. A error (packet is not an answer to a standard query)\n");
+	       "example.com. A error (packet is not an answer to a standard query)\n");
 	begin(&p, "example.com", DNS_T_A, 0, 0, 0);
 	p.b[2] |= 0x02; /* TC */
 	expect(&p, "example.com", DNS_T_A, -1, "example.com. A error (answer is truncated)\n");
@@ -427,7 +429,7 @@ START_TEST(test_bad_rdata_lengths_are_rejected)
 	put8(&p, 1);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_A, -1,
-	    "example.com. A error (malformed answer: address record of the wrong length)\n");
+	       "example.com. A error (malformed answer: address record of the wrong length)\n");
 	begin(&p, "example.com", DNS_T_MX, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_MX, 1);
 	put16(&p, 10);
@@ -435,16 +437,16 @@ START_TEST(test_bad_rdata_lengths_are_rejected)
 	put8(&p, 0);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_MX, -1,
-	    "example.com. MX error (malformed answer: record data length does not match its "
-	    "contents)\n");
+	       "example.com. MX error (malformed answer: record data length does not match its "
+	       "contents)\n");
 	begin(&p, "example.com", DNS_T_A, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_A, 1);
 	put32(&p, 1);
 	rr_end(&p, at);
 	p.b[at + 1] = 40;
 	expect(&p, "example.com", DNS_T_A, -1,
-	    "example.com. A error (malformed answer: record data runs past the end of the "
-	    "packet)\n");
+	       "example.com. A error (malformed answer: record data runs past the end of the "
+	       "packet)\n");
 }
 END_TEST
 
@@ -463,8 +465,8 @@ START_TEST(test_cname_chain_in_one_answer_and_dangling_target)
 	put32(&p, 0xc0000202);
 	rr_end(&p, at);
 	expect(&p, "www.example.com", DNS_T_A, 0,
-	    "www.example.com. A answer\nwww.example.com. 300 CNAME web.example.com.\n"
-	    "web.example.com. 30 A 192.0.2.2\n");
+	       "www.example.com. A answer\nwww.example.com. 300 CNAME web.example.com.\n"
+	       "web.example.com. 30 A 192.0.2.2\n");
 	/* Only the CNAME: the target must be asked for. */
 	begin(&p, "www.example.com", DNS_T_A, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_CNAME, 300);
@@ -493,8 +495,8 @@ START_TEST(test_cname_loop_in_one_answer)
 	put_name(&p, "a.example.com");
 	rr_end(&p, at);
 	expect(&p, "a.example.com", DNS_T_A, -1,
-	    "a.example.com. A error (CNAME loop at a.example.com.)\n"
-	    "a.example.com. 300 CNAME b.example.com.\n");
+	       "a.example.com. A error (CNAME loop at a.example.com.)\n"
+	       "a.example.com. 300 CNAME b.example.com.\n");
 }
 END_TEST
 
@@ -533,7 +535,7 @@ START_TEST(test_unknown_type_in_rfc3597_form_and_escaped_labels)
 	p.n += 5;
 	rr_end(&p, at);
 	expect(&p, "example.com", t, 0,
-	    "example.com. TYPE257 answer\nexample.com. 60 TYPE257 \\# 7 00056973737565\n");
+	       "example.com. TYPE257 answer\nexample.com. 60 TYPE257 \\# 7 00056973737565\n");
 	/* A label holding a dot and a space. */
 	begin(&p, "example.com", DNS_T_PTR, 0, 1, 0);
 	at = rr_head(&p, NULL, DNS_T_PTR, 60);
@@ -546,7 +548,7 @@ START_TEST(test_unknown_type_in_rfc3597_form_and_escaped_labels)
 	put8(&p, 0);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_PTR, 0,
-	    "example.com. PTR answer\nexample.com. 60 PTR a\\.b.c\\032.\n");
+	       "example.com. PTR answer\nexample.com. 60 PTR a\\.b.c\\032.\n");
 }
 END_TEST
 
@@ -565,7 +567,7 @@ START_TEST(test_name_longer_than_255_bytes_is_rejected)
 	put8(&p, 0);
 	rr_end(&p, at);
 	expect(&p, "example.com", DNS_T_PTR, -1,
-	    "example.com. PTR error (malformed answer: name longer than 255 bytes)\n");
+	       "example.com. PTR error (malformed answer: name longer than 255 bytes)\n");
 }
 END_TEST
 
@@ -576,14 +578,14 @@ START_TEST(test_server_addresses_parse)
 		int family;
 		uint16_t port;
 	} good[] = {
-		{ "127.0.0.1", AF_INET, 53 },
-		{ "127.0.0.1:5353", AF_INET, 5353 },
-		{ "::1", AF_INET6, 53 },
-		{ "[::1]:5300", AF_INET6, 5300 },
-		{ "[2001:db8::53]", AF_INET6, 53 },
+	    {"127.0.0.1", AF_INET, 53},
+	    {"127.0.0.1:5353", AF_INET, 5353},
+	    {"::1", AF_INET6, 53},
+	    {"[::1]:5300", AF_INET6, 5300},
+	    {"[2001:db8::53]", AF_INET6, 53},
 	};
-	static const char *bad[] = { "localhost:53", "127.0.0.1:", "127.0.0.1:x", "[::1]x",
-		"1.2.3.4:99999", "[::1" };
+	static const char *bad[] = {"localhost:53", "127.0.0.1:",    "127.0.0.1:x",
+				    "[::1]x",	    "1.2.3.4:99999", "[::1"};
 	unsigned char addr[16];
 	int family;
 	uint16_t port;
@@ -592,7 +594,7 @@ START_TEST(test_server_addresses_parse)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		err = NULL;
 		ck_assert_msg(dns_parse_server(good[i].in, &family, addr, &port, &err) == 0, "%s",
-		    good[i].in);
+			      good[i].in);
 		ck_assert_int_eq(family, good[i].family);
 		ck_assert_int_eq(port, good[i].port);
 	}
@@ -650,10 +652,11 @@ START_TEST(test_json_form_of_a_result)
 	parse(&p, "example.com", DNS_T_MX, &res, &text, &follow);
 	o = dns_fmt_json(&res);
 	js = json_dumps(o, JSON_COMPACT);
-	ck_assert_str_eq(js, "{\"name\":\"example.com.\",\"type\":\"MX\",\"outcome\":\"answer\","
-			     "\"rcode\":\"NOERROR\",\"ttl\":300,\"cnames\":[],\"records\":[{"
-			     "\"name\":\"example.com.\",\"ttl\":300,\"type\":\"MX\",\"data\":\"10 "
-			     "mail.example.com.\",\"preference\":10,\"exchange\":\"mail.example.com.\"}]}");
+	ck_assert_str_eq(
+	    js, "{\"name\":\"example.com.\",\"type\":\"MX\",\"outcome\":\"answer\","
+		"\"rcode\":\"NOERROR\",\"ttl\":300,\"cnames\":[],\"records\":[{"
+		"\"name\":\"example.com.\",\"ttl\":300,\"type\":\"MX\",\"data\":\"10 "
+		"mail.example.com.\",\"preference\":10,\"exchange\":\"mail.example.com.\"}]}");
 	free(js);
 	json_decref(o);
 	free(text);

@@ -28,7 +28,7 @@ static size_t
 build_reply(enum fakedns_mode mode, const uint8_t *q, size_t qlen, uint8_t *r)
 {
 	size_t qend = 12, o;
-	static const uint8_t a_rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 42, 0, 4, 192, 0, 2, 1 };
+	static const uint8_t a_rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 42, 0, 4, 192, 0, 2, 1};
 
 	if (mode == FAKEDNS_SHORT) {
 		memcpy(r, q, 7);
@@ -43,8 +43,8 @@ build_reply(enum fakedns_mode mode, const uint8_t *q, size_t qlen, uint8_t *r)
 	memcpy(r, q, qend);
 	r[2] = 0x84; /* QR, AA */
 	r[3] = 0x00;
-	r[6] = 0, r[7] = 1;  /* ANCOUNT */
-	r[8] = 0, r[9] = 0;  /* NSCOUNT */
+	r[6] = 0, r[7] = 1;   /* ANCOUNT */
+	r[8] = 0, r[9] = 0;   /* NSCOUNT */
 	r[10] = 0, r[11] = 0; /* ARCOUNT: no OPT echoed */
 	o = qend;
 	switch (mode) {
@@ -65,7 +65,7 @@ build_reply(enum fakedns_mode mode, const uint8_t *q, size_t qlen, uint8_t *r)
 		break;
 	case FAKEDNS_POINTER_LOOP: {
 		/* owner -> question; type CNAME; rdata: a pointer to itself. */
-		static const uint8_t cn[] = { 0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 42, 0, 2 };
+		static const uint8_t cn[] = {0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 42, 0, 2};
 
 		memcpy(r + o, cn, sizeof(cn));
 		o += sizeof(cn);
@@ -109,7 +109,7 @@ struct fakedns *
 fakedns_new(struct event_base *base, enum fakedns_mode mode)
 {
 	struct fakedns *f = xcalloc(1, sizeof(*f));
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

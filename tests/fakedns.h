@@ -6,13 +6,13 @@
 struct event_base;
 
 enum fakedns_mode {
-	FAKEDNS_GOOD,           /* one A record, 192.0.2.1, TTL 42 */
-	FAKEDNS_TRUNCATED,      /* the good answer cut off inside its record */
-	FAKEDNS_BAD_POINTER,    /* the answer's owner is a compression pointer past the end */
-	FAKEDNS_POINTER_LOOP,   /* a CNAME whose target points at itself */
+	FAKEDNS_GOOD,		/* one A record, 192.0.2.1, TTL 42 */
+	FAKEDNS_TRUNCATED,	/* the good answer cut off inside its record */
+	FAKEDNS_BAD_POINTER,	/* the answer's owner is a compression pointer past the end */
+	FAKEDNS_POINTER_LOOP,	/* a CNAME whose target points at itself */
 	FAKEDNS_WRONG_QUESTION, /* the question section names another name */
-	FAKEDNS_SHORT,          /* seven bytes: less than a header */
-	FAKEDNS_RDATA_OVERRUN,  /* RDLENGTH says more bytes than the packet has */
+	FAKEDNS_SHORT,		/* seven bytes: less than a header */
+	FAKEDNS_RDATA_OVERRUN,	/* RDLENGTH says more bytes than the packet has */
 };
 
 struct fakedns;

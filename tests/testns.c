@@ -97,8 +97,9 @@ static uint16_t
 free_port(bool v6)
 {
 	for (int attempt = 0; attempt < 50; attempt++) {
-		struct sockaddr_in sin = { .sin_family = AF_INET };
-		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
+					    .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 		socklen_t sl = sizeof(sin);
 		int u = socket(AF_INET, SOCK_DGRAM, 0), t = -1, u6 = -1, t6 = -1;
 		uint16_t port = 0;
@@ -119,10 +120,10 @@ free_port(bool v6)
 			u6 = socket(AF_INET6, SOCK_DGRAM, 0);
 			t6 = socket(AF_INET6, SOCK_STREAM, 0);
 			ok = u6 >= 0 && t6 >= 0 &&
-			    bind(u6, (struct sockaddr *)&sin6, sizeof(sin6)) == 0 &&
-			    bind(t6, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+			     bind(u6, (struct sockaddr *)&sin6, sizeof(sin6)) == 0 &&
+			     bind(t6, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
 		}
-		for (int *fd = (int[]){ u, t, u6, t6 }, i = 0; i < 4; i++)
+		for (int *fd = (int[]){u, t, u6, t6}, i = 0; i < 4; i++)
 			if (fd[i] >= 0)
 				close(fd[i]);
 		if (ok)
@@ -135,7 +136,7 @@ free_port(bool v6)
 static bool
 have_ipv6_loopback(void)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	int s = socket(AF_INET6, SOCK_DGRAM, 0);
 	bool ok = s >= 0 && bind(s, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
 
@@ -165,7 +166,7 @@ soa_serial(uint16_t port, const char *zone)
 	static uint16_t qid = 0x4d58;
 	uint8_t q[300], a[1500];
 	size_t o = 12;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct pollfd pfd;
 	ssize_t n;
 	int s;
@@ -210,12 +211,12 @@ soa_serial(uint16_t port, const char *zone)
 	{
 		size_t i = skip_name(a, (size_t)n, o); /* the answer's owner */
 
-		i = skip_name(a, (size_t)n, i + 10);   /* type, class, TTL, length; mname */
-		i = skip_name(a, (size_t)n, i);        /* rname */
+		i = skip_name(a, (size_t)n, i + 10); /* type, class, TTL, length; mname */
+		i = skip_name(a, (size_t)n, i);	     /* rname */
 		if (i + 4 > (size_t)n)
 			return -1;
 		return (long long)((uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
-		    (uint32_t)a[i + 2] << 8 | a[i + 3]);
+				   (uint32_t)a[i + 2] << 8 | a[i + 3]);
 	}
 }
 
@@ -234,7 +235,7 @@ write_zone(struct testns *ns, struct tzone *z, const char *records)
 	text = xasprintf("$ORIGIN %s.\n$TTL 300\n"
 			 "@ 300 IN SOA ns1.%s. hostmaster.%s. %u 3600 900 604800 60\n"
 			 "$INCLUDE %s\n",
-	    z->name, z->name, z->name, z->serial, path);
+			 z->name, z->name, z->name, z->serial, path);
 	rc = spit(zpath, text);
 	free(text);
 	/* NSD reloads a zone when its file's mtime changes: make every version a new second. */
@@ -259,34 +260,34 @@ write_conf(struct testns *ns)
 	if (f == NULL)
 		return -1;
 	fprintf(f,
-	    "server:\n"
-	    "  ip-address: 127.0.0.1@%u\n"
-	    "%s"
-	    "  port: %u\n"
-	    "  server-count: 1\n"
-	    "  username: \"\"\n"
-	    "  chroot: \"\"\n"
-	    "  database: \"\"\n"
-	    "  zonesdir: \"%s\"\n"
-	    "  zonelistfile: \"%s/zone.list\"\n"
-	    "  xfrdfile: \"%s/xfrd.state\"\n"
-	    "  xfrdir: \"%s\"\n"
-	    "  pidfile: \"%s/nsd.pid\"\n"
-	    "  logfile: \"%s/nsd.log\"\n"
-	    "  verbosity: 1\n"
-	    "  hide-version: yes\n"
-	    "  refuse-any: yes\n"
-	    "  rrl-ratelimit: 0\n"
-	    "  rrl-whitelist-ratelimit: 0\n"
-	    "remote-control:\n"
-	    "  control-enable: no\n",
-	    ns->port, ns->has6 ? "" : "  do-ip6: no\n", ns->port, ns->dir, ns->dir, ns->dir,
-	    ns->dir, ns->dir, ns->dir);
+		"server:\n"
+		"  ip-address: 127.0.0.1@%u\n"
+		"%s"
+		"  port: %u\n"
+		"  server-count: 1\n"
+		"  username: \"\"\n"
+		"  chroot: \"\"\n"
+		"  database: \"\"\n"
+		"  zonesdir: \"%s\"\n"
+		"  zonelistfile: \"%s/zone.list\"\n"
+		"  xfrdfile: \"%s/xfrd.state\"\n"
+		"  xfrdir: \"%s\"\n"
+		"  pidfile: \"%s/nsd.pid\"\n"
+		"  logfile: \"%s/nsd.log\"\n"
+		"  verbosity: 1\n"
+		"  hide-version: yes\n"
+		"  refuse-any: yes\n"
+		"  rrl-ratelimit: 0\n"
+		"  rrl-whitelist-ratelimit: 0\n"
+		"remote-control:\n"
+		"  control-enable: no\n",
+		ns->port, ns->has6 ? "" : "  do-ip6: no\n", ns->port, ns->dir, ns->dir, ns->dir,
+		ns->dir, ns->dir, ns->dir);
 	if (ns->has6)
 		fprintf(f, "server:\n  ip-address: ::1@%u\n", ns->port);
 	for (size_t i = 0; i < ns->nzones; i++)
 		fprintf(f, "zone:\n  name: \"%s\"\n  zonefile: \"%s.zone\"\n", ns->zones[i].name,
-		    ns->zones[i].name);
+			ns->zones[i].name);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -465,7 +466,7 @@ testns_start(const char *zonedir, char **errstr)
 	qsort(ns->zones, ns->nzones, sizeof(*ns->zones), zone_cmp);
 	for (size_t i = 0; i < ns->nzones; i++) {
 		char *src = xasprintf("%s/%s.%s", zonedir, ns->zones[i].name,
-		    ns->zones[i].broken ? "broken-zone" : "zone");
+				      ns->zones[i].broken ? "broken-zone" : "zone");
 		char *text = slurp(src);
 
 		if (text == NULL || write_zone(ns, &ns->zones[i], text) != 0) {
@@ -483,7 +484,8 @@ testns_start(const char *zonedir, char **errstr)
 
 		ns->port = free_port(ns->has6);
 		if (ns->port == 0 || write_conf(ns) != 0) {
-			*errstr = xasprintf("cannot find a free port or write nsd.conf in %s", ns->dir);
+			*errstr =
+			    xasprintf("cannot find a free port or write nsd.conf in %s", ns->dir);
 			goto fail;
 		}
 		ns->pid = spawn_nsd(ns);
@@ -506,7 +508,7 @@ testns_start(const char *zonedir, char **errstr)
 		char *tail = log_tail(ns);
 
 		*errstr = xasprintf("NSD did not start serving the zones of %s; its log ends:\n%s",
-		    zonedir, tail);
+				    zonedir, tail);
 		free(tail);
 	}
 fail:
@@ -592,14 +594,15 @@ testns_set_zone(struct testns *ns, const char *zone, const char *records, char *
 	z->serial++;
 	z->broken = false;
 	if (write_zone(ns, z, records) != 0 || write_state(ns) != 0) {
-		*errstr = xasprintf("cannot write zone %s in %s: %s", zone, ns->dir, strerror(errno));
+		*errstr =
+		    xasprintf("cannot write zone %s in %s: %s", zone, ns->dir, strerror(errno));
 		return -1;
 	}
 	if (kill(ns->pid, SIGHUP) != 0 || wait_serial(ns, z) != 0) {
 		char *tail = log_tail(ns);
 
 		*errstr = xasprintf("NSD did not load serial %u of %s; its log ends:\n%s",
-		    z->serial, zone, tail);
+				    z->serial, zone, tail);
 		free(tail);
 		return -1;
 	}
