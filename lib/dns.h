@@ -124,6 +124,8 @@ int dns_parse_server(const char *s, int *family, unsigned char addr[16], uint16_
 
 /* Returns "answer", "nodata", ... for an outcome. */
 const char *dns_outcome_name(enum dns_outcome o);
+/* Parses an outcome name; returns false when unknown. */
+bool dns_outcome_parse(const char *s, enum dns_outcome *o);
 /* True for answer, nodata and nxdomain: outcomes that say what is in the DNS. */
 bool dns_outcome_is_known(enum dns_outcome o);
 /* Returns "A", "MX", ... or "TYPE65" into buf (at least 16 bytes); returns buf. */

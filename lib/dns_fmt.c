@@ -58,6 +58,26 @@ dns_fmt_rdata(const struct dns_rr *rr)
 	}
 }
 
+/* Presents one record's data canonically, in one string. */
+char *
+dns_fmt_canon(const struct dns_rr *rr)
+{
+	char *out;
+	size_t o;
+
+	switch (rr->type) {
+	case DNS_T_MX:
+		return xasprintf("%u %s", rr->pref, rr->data);
+	case DNS_T_TXT:
+		out = xmalloc(rr->len * 4 + 1);
+		o = put_escaped(out, 0, rr->data, rr->len, false);
+		out[o] = '\0';
+		return out;
+	default:
+		return xstrdup(rr->data);
+	}
+}
+
 /* Writes one record line. */
 static void
 put_rr(FILE *out, const struct dns_rr *rr)
@@ -114,9 +134,8 @@ rr_json(const struct dns_rr *rr)
 			off += rr->strlens[i];
 		}
 		json_object_set_new(o, "strings", strs);
-		joined = xmalloc(rr->len * 4 + 1);
-		off = put_escaped(joined, 0, rr->data, rr->len, false);
-		json_object_set_new(o, "text", json_stringn(joined, off));
+		joined = dns_fmt_canon(rr);
+		json_object_set_new(o, "text", json_string(joined));
 		free(joined);
 	}
 	return o;

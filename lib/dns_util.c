@@ -25,6 +25,19 @@ dns_outcome_name(enum dns_outcome o)
 	return (unsigned)o <= DNS_ERROR ? names[o] : "error";
 }
 
+/* Parses an outcome name. */
+bool
+dns_outcome_parse(const char *s, enum dns_outcome *o)
+{
+	for (int i = DNS_ANSWER; i <= DNS_ERROR; i++) {
+		if (strcmp(s, dns_outcome_name((enum dns_outcome)i)) == 0) {
+			*o = (enum dns_outcome)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Tells whether an outcome states what is in the DNS. */
 bool
 dns_outcome_is_known(enum dns_outcome o)

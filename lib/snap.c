@@ -1,0 +1,388 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_fmt.h"
+#include "dns_pkt.h"
+#include "snap.h"
+#include "xmalloc.h"
+
+/* Returns an empty snapshot. */
+struct snap *
+snap_new(const char *domain)
+{
+	struct snap *s = xcalloc(1, sizeof(*s));
+
+	s->domain = xstrdup(domain);
+	return s;
+}
+
+/* Frees the strings of a list. */
+static void
+free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Frees what a set holds. */
+static void
+set_clear(struct snap_set *set)
+{
+	free(set->name);
+	free_list(set->records, set->nrecords);
+	free_list(set->cnames, set->ncnames);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Frees a snapshot. */
+void
+snap_free(struct snap *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nsets; i++)
+		set_clear(&s->sets[i]);
+	free(s->sets);
+	free(s->domain);
+	free(s);
+}
+
+/* Orders sets by name, then type. */
+static int
+key_cmp(const char *an, uint16_t at, const char *bn, uint16_t bt)
+{
+	int c = strcmp(an, bn);
+
+	if (c != 0)
+		return c;
+	return at < bt ? -1 : at > bt;
+}
+
+/* Finds the index of (name, type), or where it would go; sets *found. */
+static size_t
+find(const struct snap *s, const char *name, uint16_t type, bool *found)
+{
+	size_t lo = 0, hi = s->nsets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(s->sets[mid].name, s->sets[mid].type, name, type);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* Returns the slot for (name, type), empty and with its name set, creating it if needed. */
+static struct snap_set *
+slot(struct snap *s, const char *name, uint16_t type)
+{
+	bool found;
+	size_t i = find(s, name, type, &found);
+
+	if (found) {
+		set_clear(&s->sets[i]);
+	} else {
+		s->sets = xreallocarray(s->sets, s->nsets + 1, sizeof(*s->sets));
+		memmove(&s->sets[i + 1], &s->sets[i], (s->nsets - i) * sizeof(*s->sets));
+		memset(&s->sets[i], 0, sizeof(*s->sets));
+		s->nsets++;
+	}
+	s->sets[i].name = xstrdup(name);
+	s->sets[i].type = type;
+	return &s->sets[i];
+}
+
+/* Compares two strings for qsort. */
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts a list of strings and drops duplicates. */
+static void
+sort_unique(char **v, size_t *n)
+{
+	size_t o = 0;
+
+	qsort(v, *n, sizeof(*v), str_cmp);
+	for (size_t i = 0; i < *n; i++) {
+		if (o > 0 && strcmp(v[o - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[o++] = v[i];
+	}
+	*n = o;
+}
+
+/* Records a DNS result. */
+void
+snap_put(struct snap *s, const struct dns_result *res)
+{
+	struct snap_set *set = slot(s, res->qname, res->qtype);
+
+	set->outcome = res->outcome;
+	set->known = dns_outcome_is_known(res->outcome) ? res->outcome : DNS_ERROR;
+	if (!dns_outcome_is_known(res->outcome))
+		return;
+	set->ttl = res->ttl;
+	if (res->nrrs > 0) {
+		set->records = xcalloc(res->nrrs, sizeof(*set->records));
+		for (size_t i = 0; i < res->nrrs; i++)
+			set->records[i] = dns_fmt_canon(&res->rrs[i]);
+		set->nrecords = res->nrrs;
+		sort_unique(set->records, &set->nrecords);
+	}
+	if (res->ncnames > 0) {
+		set->cnames = xcalloc(res->ncnames, sizeof(*set->cnames));
+		for (size_t i = 0; i < res->ncnames; i++)
+			set->cnames[i] = xstrdup(res->cnames[i].data);
+		set->ncnames = res->ncnames;
+	}
+}
+
+/* Finds a set by name in any case. */
+const struct snap_set *
+snap_get(const struct snap *s, const char *name, uint16_t type)
+{
+	char *canon = dns_name_canon(name);
+	bool found;
+	size_t i = find(s, canon, type, &found);
+
+	free(canon);
+	return found ? &s->sets[i] : NULL;
+}
+
+/* Copies a list of strings. */
+static char **
+copy_list(char *const *v, size_t n)
+{
+	char **c = n ? xcalloc(n, sizeof(*c)) : NULL;
+
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+/* Keeps the last known state where this check learnt nothing. */
+void
+snap_carry(struct snap *cur, const struct snap *prev)
+{
+	if (prev == NULL)
+		return;
+	for (size_t i = 0; i < cur->nsets; i++) {
+		struct snap_set *set = &cur->sets[i];
+		const struct snap_set *old;
+
+		if (dns_outcome_is_known(set->outcome))
+			continue;
+		old = snap_get(prev, set->name, set->type);
+		if (old == NULL || !dns_outcome_is_known(old->known))
+			continue;
+		set->known = old->known;
+		set->ttl = old->ttl;
+		free_list(set->records, set->nrecords);
+		free_list(set->cnames, set->ncnames);
+		set->records = copy_list(old->records, old->nrecords);
+		set->nrecords = old->nrecords;
+		set->cnames = copy_list(old->cnames, old->ncnames);
+		set->ncnames = old->ncnames;
+	}
+}
+
+/* Tells whether every set was learnt this check. */
+bool
+snap_all_known(const struct snap *s)
+{
+	for (size_t i = 0; i < s->nsets; i++)
+		if (!dns_outcome_is_known(s->sets[i].outcome))
+			return false;
+	return true;
+}
+
+/* Builds a JSON array of strings. */
+static json_t *
+list_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* Returns the JSON form of a set. */
+json_t *
+snap_set_json(const struct snap_set *set)
+{
+	char tb[16];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", set->name, "type",
+			 dns_type_name(set->type, tb, sizeof(tb)), "outcome",
+			 dns_outcome_name(set->outcome), "known",
+			 dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none",
+			 "ttl", (json_int_t)set->ttl, "records",
+			 list_json(set->records, set->nrecords), "cnames",
+			 list_json(set->cnames, set->ncnames));
+}
+
+/* Returns the stable JSON text of a snapshot. */
+char *
+snap_dump(const struct snap *s)
+{
+	json_t *sets = json_array(), *o;
+	char *text;
+
+	for (size_t i = 0; i < s->nsets; i++)
+		json_array_append_new(sets, snap_set_json(&s->sets[i]));
+	o = json_pack("{s:s, s:o}", "domain", s->domain, "sets", sets);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		abort(); /* only on out of memory: every string here is valid UTF-8 */
+	return text;
+}
+
+/* Reads a JSON array of strings; returns false when it is something else. */
+static bool
+list_load(json_t *a, char ***v, size_t *n)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(a))
+		return false;
+	*n = 0;
+	*v = json_array_size(a) ? xcalloc(json_array_size(a), sizeof(**v)) : NULL;
+	json_array_foreach (a, i, e) {
+		if (!json_is_string(e))
+			return false;
+		(*v)[(*n)++] = xstrdup(json_string_value(e));
+	}
+	return true;
+}
+
+/* Reads one set; returns false when malformed. */
+static bool
+set_load(struct snap *s, json_t *o)
+{
+	const char *name, *type, *outcome, *known;
+	json_int_t ttl;
+	json_t *records, *cnames;
+	uint16_t t;
+	enum dns_outcome oc, kn = DNS_ERROR;
+	struct snap_set *set;
+
+	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", &name, "type", &type,
+			"outcome", &outcome, "known", &known, "ttl", &ttl, "records", &records,
+			"cnames", &cnames) != 0 ||
+	    !dns_type_parse(type, &t) || !dns_outcome_parse(outcome, &oc) ||
+	    (strcmp(known, "none") != 0 && !dns_outcome_parse(known, &kn)) || ttl < 0 ||
+	    ttl > UINT32_MAX)
+		return false;
+	set = slot(s, name, t);
+	set->outcome = oc;
+	set->known = kn;
+	set->ttl = (uint32_t)ttl;
+	return list_load(records, &set->records, &set->nrecords) &&
+	       list_load(cnames, &set->cnames, &set->ncnames);
+}
+
+/* Reads a snapshot back from its JSON text. */
+int
+snap_load(const char *text, struct snap **out, char **errstr)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(text, 0, &jerr), *sets, *e;
+	const char *domain;
+	struct snap *s;
+	size_t i;
+
+	if (o == NULL) {
+		*errstr = xasprintf("snapshot is not JSON: %s", jerr.text);
+		return -1;
+	}
+	if (json_unpack(o, "{s:s, s:o}", "domain", &domain, "sets", &sets) != 0 ||
+	    !json_is_array(sets)) {
+		json_decref(o);
+		*errstr = xstrdup("snapshot lacks its domain or sets");
+		return -1;
+	}
+	s = snap_new(domain);
+	json_array_foreach (sets, i, e) {
+		if (!set_load(s, e)) {
+			*errstr = xasprintf("snapshot of %s: set %zu is malformed", domain, i);
+			snap_free(s);
+			json_decref(o);
+			return -1;
+		}
+	}
+	json_decref(o);
+	*out = s;
+	return 0;
+}
+
+/* Compares two lists of strings. */
+static bool
+list_eq(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Tells whether the known state of two sets differs. */
+static bool
+set_changed(const struct snap_set *a, const struct snap_set *b)
+{
+	return a->known != b->known || !list_eq(a->records, a->nrecords, b->records, b->nrecords) ||
+	       !list_eq(a->cnames, a->ncnames, b->cnames, b->ncnames);
+}
+
+/* Lists the changes between two snapshots. */
+size_t
+snap_diff(const struct snap *before, const struct snap *after, struct snap_change **out)
+{
+	size_t n = 0, i = 0, j = 0;
+
+	*out = NULL;
+	if (before == NULL)
+		return 0;
+	while (i < before->nsets && j < after->nsets) {
+		const struct snap_set *b = &before->sets[i], *a = &after->sets[j];
+		int c = key_cmp(b->name, b->type, a->name, a->type);
+
+		if (c < 0) {
+			i++;
+			continue;
+		}
+		if (c > 0) {
+			j++;
+			continue;
+		}
+		i++, j++;
+		if (!dns_outcome_is_known(a->outcome) || !dns_outcome_is_known(b->known) ||
+		    !set_changed(b, a))
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		(*out)[n].before = b;
+		(*out)[n].after = a;
+		n++;
+	}
+	return n;
+}
