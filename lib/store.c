@@ -1,0 +1,405 @@
+#include "config.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *get_snap, *upsert_domain, *put_snap, *add_change, *set_due;
+	bool in_tx;
+};
+
+/* The migrations: migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	/* 1: domains and their latest state, the change history, findings, the outbox. */
+	"CREATE TABLE domains ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  added_at INTEGER NOT NULL,"
+	"  last_check INTEGER NOT NULL DEFAULT 0,"
+	"  next_due INTEGER NOT NULL DEFAULT 0,"
+	"  snapshot TEXT);"
+	"CREATE TABLE changes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain_id INTEGER NOT NULL REFERENCES domains(id),"
+	"  at INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  rrtype TEXT NOT NULL,"
+	"  before TEXT NOT NULL,"
+	"  after TEXT NOT NULL);"
+	"CREATE INDEX changes_by_domain ON changes(domain_id, id);"
+	"CREATE TABLE findings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain_id INTEGER NOT NULL REFERENCES domains(id),"
+	"  rule TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  failing INTEGER NOT NULL DEFAULT 0,"
+	"  passing INTEGER NOT NULL DEFAULT 0,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  last_notified INTEGER NOT NULL DEFAULT 0,"
+	"  message TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL,"
+	"  UNIQUE (domain_id, rule, subject));"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sink TEXT NOT NULL,"
+	"  dedup_key TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  payload TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt);",
+};
+
+/* Sets *errstr from the database's last error, prefixed with what was being done. */
+static int
+db_fail(struct store *st, const char *doing, char **errstr)
+{
+	*errstr = xasprintf("%s: %s: %s", st->path, doing, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Runs SQL without results. */
+static int
+exec_sql(struct store *st, const char *sql, const char *doing, char **errstr)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		*errstr = xasprintf("%s: %s: %s", st->path, doing, msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads PRAGMA user_version. */
+static int
+schema_version(struct store *st, int *v, char **errstr)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "reading the schema version", errstr);
+	*v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION, each step in its own transaction. */
+static int
+migrate(struct store *st, char **errstr)
+{
+	int v;
+
+	if (schema_version(st, &v, errstr) != 0)
+		return -1;
+	if (v > STORE_SCHEMA_VERSION) {
+		*errstr = xasprintf("%s: schema version %d is newer than this mxwatch knows (%d); "
+				    "use a newer mxwatch",
+				    st->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		char *sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+				      migrations[v], v + 1);
+		int rc = exec_sql(st, sql, "migrating the schema", errstr);
+
+		free(sql);
+		if (rc != 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Prepares one statement. */
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK)
+		return db_fail(st, "preparing a statement", errstr);
+	return 0;
+}
+
+/* Opens the store. */
+int
+store_open(const char *path, struct store **out, char **errstr)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	st->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		*errstr = xasprintf("%s: cannot open the state database: %s", path,
+				    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (exec_sql(st,
+		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+		     "PRAGMA foreign_keys = ON;",
+		     "setting up the database", errstr) != 0 ||
+	    migrate(st, errstr) != 0 ||
+	    prepare(st, "SELECT d.snapshot FROM domains d WHERE d.name = ?1", &st->get_snap,
+		    errstr) != 0 ||
+	    prepare(st,
+		    "INSERT INTO domains (name, added_at) VALUES (?1, ?2) "
+		    "ON CONFLICT (name) DO NOTHING",
+		    &st->upsert_domain, errstr) != 0 ||
+	    prepare(st, "UPDATE domains SET snapshot = ?2, last_check = ?3 WHERE name = ?1",
+		    &st->put_snap, errstr) != 0 ||
+	    prepare(st,
+		    "INSERT INTO changes (domain_id, at, name, rrtype, before, after) "
+		    "SELECT id, ?2, ?3, ?4, ?5, ?6 FROM domains WHERE name = ?1",
+		    &st->add_change, errstr) != 0 ||
+	    prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due, errstr) !=
+		    0) {
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+/* Closes the store. */
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->in_tx)
+		store_rollback(st);
+	sqlite3_finalize(st->get_snap);
+	sqlite3_finalize(st->upsert_domain);
+	sqlite3_finalize(st->put_snap);
+	sqlite3_finalize(st->add_change);
+	sqlite3_finalize(st->set_due);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+/* Starts a transaction. */
+int
+store_begin(struct store *st, char **errstr)
+{
+	if (exec_sql(st, "BEGIN IMMEDIATE", "starting a transaction", errstr) != 0)
+		return -1;
+	st->in_tx = true;
+	return 0;
+}
+
+/* Commits the open transaction. */
+int
+store_commit(struct store *st, char **errstr)
+{
+	if (exec_sql(st, "COMMIT", "committing", errstr) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	st->in_tx = false;
+	return 0;
+}
+
+/* Rolls the open transaction back. */
+void
+store_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = false;
+}
+
+/* Runs a prepared statement that returns no rows, then resets it. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, const char *doing, char **errstr)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, doing, errstr);
+	return 0;
+}
+
+/* Loads a domain's latest snapshot. */
+int
+store_get_snapshot(struct store *st, const char *domain, struct snap **out, char **errstr)
+{
+	int rc;
+
+	*out = NULL;
+	sqlite3_bind_text(st->get_snap, 1, domain, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->get_snap);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st->get_snap, 0) == SQLITE_TEXT) {
+		char *err = NULL;
+
+		if (snap_load((const char *)sqlite3_column_text(st->get_snap, 0), out, &err) != 0) {
+			*errstr = xasprintf("%s: stored snapshot of %s is unreadable: %s", st->path,
+					    domain, err);
+			free(err);
+			rc = SQLITE_ERROR;
+		} else {
+			rc = SQLITE_DONE;
+		}
+	} else if (rc == SQLITE_ROW) {
+		rc = SQLITE_DONE;
+	} else if (rc != SQLITE_DONE) {
+		db_fail(st, "reading a snapshot", errstr);
+	}
+	sqlite3_reset(st->get_snap);
+	sqlite3_clear_bindings(st->get_snap);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Makes sure a domain has its row. */
+static int
+ensure_domain(struct store *st, const char *domain, int64_t now, char **errstr)
+{
+	sqlite3_bind_text(st->upsert_domain, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->upsert_domain, 2, now);
+	return step_done(st, st->upsert_domain, "adding a domain", errstr);
+}
+
+/* Dumps a set as JSON text; caller frees. */
+static char *
+set_text(const struct snap_set *set)
+{
+	json_t *o = snap_set_json(set);
+	char *t = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return t;
+}
+
+/* Records a completed check. */
+int
+store_put_check(struct store *st, const struct snap *snap, const struct snap_change *changes,
+		size_t nchanges, int64_t now, char **errstr)
+{
+	char *text, tb[16];
+
+	if (ensure_domain(st, snap->domain, now, errstr) != 0)
+		return -1;
+	text = snap_dump(snap);
+	sqlite3_bind_text(st->put_snap, 1, snap->domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st->put_snap, 2, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st->put_snap, 3, now);
+	free(text);
+	if (step_done(st, st->put_snap, "saving a snapshot", errstr) != 0)
+		return -1;
+	for (size_t i = 0; i < nchanges; i++) {
+		char *before = set_text(changes[i].before), *after = set_text(changes[i].after);
+		sqlite3_stmt *s = st->add_change;
+
+		sqlite3_bind_text(s, 1, snap->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_text(s, 3, changes[i].after->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, dns_type_name(changes[i].after->type, tb, sizeof(tb)), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 5, before, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 6, after, -1, SQLITE_TRANSIENT);
+		free(before);
+		free(after);
+		if (step_done(st, s, "recording a change", errstr) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Sets when a domain is next due. */
+int
+store_set_next_due(struct store *st, const char *domain, int64_t due, char **errstr)
+{
+	if (ensure_domain(st, domain, due, errstr) != 0)
+		return -1;
+	sqlite3_bind_text(st->set_due, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->set_due, 2, due);
+	return step_done(st, st->set_due, "scheduling a domain", errstr);
+}
+
+/* Lists the domains. */
+int
+store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void *arg), void *arg,
+		  char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT d.name, d.last_check, d.next_due, "
+			       "(SELECT count(*) FROM changes c WHERE c.domain_id = d.id) "
+			       "FROM domains d ORDER BY d.name",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "listing domains", errstr);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_domain d = {
+			.name = (const char *)sqlite3_column_text(s, 0),
+			.last_check = sqlite3_column_int64(s, 1),
+			.next_due = sqlite3_column_int64(s, 2),
+			.nchanges = sqlite3_column_int64(s, 3),
+		};
+
+		if (fn(&d, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "listing domains", errstr);
+	return 0;
+}
+
+/* Lists a domain's changes, newest first. */
+int
+store_history(struct store *st, const char *domain, size_t limit,
+	      int (*fn)(const struct store_change *c, void *arg), void *arg, char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT c.id, c.at, d.name, c.name, c.rrtype, c.before, c.after "
+			       "FROM changes c JOIN domains d ON d.id = c.domain_id "
+			       "WHERE d.name = ?1 ORDER BY c.id DESC LIMIT ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "reading the history", errstr);
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_change c = {
+			.id = sqlite3_column_int64(s, 0),
+			.at = sqlite3_column_int64(s, 1),
+			.domain = (const char *)sqlite3_column_text(s, 2),
+			.name = (const char *)sqlite3_column_text(s, 3),
+			.rrtype = (const char *)sqlite3_column_text(s, 4),
+			.before = (const char *)sqlite3_column_text(s, 5),
+			.after = (const char *)sqlite3_column_text(s, 6),
+		};
+
+		if (fn(&c, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "reading the history", errstr);
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * The state store (SQLite, WAL): domains with their latest snapshot and schedule, the
+ * append-only change history, and the findings and outbox tables later stages fill.
+ * The schema is created and upgraded by versioned migrations (PRAGMA user_version).
+ * Every function returns 0 or -1 with *errstr (caller frees).
+ */
+#ifndef MXW_STORE_H
+#define MXW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snap.h"
+
+struct store;
+
+/* The schema version this build creates and reads. */
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (creating when missing) the database at path and migrates it to the current
+ * schema. A database from a newer mxwatch is refused. */
+int store_open(const char *path, struct store **out, char **errstr);
+/* Closes the database; NULL does nothing. */
+void store_close(struct store *st);
+
+/* Groups writes in one transaction. Every write outside one commits on its own. */
+int store_begin(struct store *st, char **errstr);
+int store_commit(struct store *st, char **errstr);
+/* Abandons the open transaction, if any. */
+void store_rollback(struct store *st);
+
+/* Loads the latest snapshot of domain: *out is NULL when it was never checked. */
+int store_get_snapshot(struct store *st, const char *domain, struct snap **out, char **errstr);
+
+/* Records one completed check of a domain at time now: its snapshot (replacing the
+ * previous one) and its changes, appended to the history. */
+int store_put_check(struct store *st, const struct snap *snap, const struct snap_change *changes,
+		    size_t nchanges, int64_t now, char **errstr);
+
+/* Sets when domain is next due (creating the domain row when needed). */
+int store_set_next_due(struct store *st, const char *domain, int64_t due, char **errstr);
+
+/* What the store knows of one domain. */
+struct store_domain {
+	const char *name;
+	int64_t last_check; /* 0: never */
+	int64_t next_due;   /* 0: not scheduled yet */
+	int64_t nchanges;
+};
+
+/* Calls fn for every known domain, in name order. fn returns 0 to go on. */
+int store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void *arg),
+		      void *arg, char **errstr);
+
+/* One entry of the change history. The strings are borrowed for the call. */
+struct store_change {
+	int64_t id;
+	int64_t at;
+	const char *domain;
+	const char *name;
+	const char *rrtype;
+	const char *before; /* JSON of the set (snap_set_json) */
+	const char *after;
+};
+
+/* Calls fn for the changes of domain, newest first, at most limit (0: all). */
+int store_history(struct store *st, const char *domain, size_t limit,
+		  int (*fn)(const struct store_change *c, void *arg), void *arg, char **errstr);
+
+#endif

@@ -1,0 +1,365 @@
+/* The SQLite state store: schema migrations, snapshots, history, transactions. */
+#include "config.h"
+
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dns_pkt.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static char dir[64];
+static char *db;
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/mxw-store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	db = xasprintf("%s/state.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(db);
+}
+
+/* Opens the test database or fails the test. */
+static struct store *
+open_db(void)
+{
+	struct store *st = NULL;
+	char *err = NULL;
+
+	ck_assert_msg(store_open(db, &st, &err) == 0, "%s", err);
+	return st;
+}
+
+/* A snapshot of domain with one A set holding addr (NULL: an nxdomain). */
+static struct snap *
+snap_with(const char *domain, const char *addr)
+{
+	struct snap *s = snap_new(domain);
+	struct dns_result res;
+	char *name = xasprintf("mail.%s", domain);
+
+	memset(&res, 0, sizeof(res));
+	res.qname = dns_name_canon(name);
+	res.qtype = DNS_T_A;
+	res.outcome = addr ? DNS_ANSWER : DNS_NXDOMAIN;
+	res.ttl = 300;
+	if (addr != NULL) {
+		res.rrs = xcalloc(1, sizeof(*res.rrs));
+		res.rrs[0].name = xstrdup(res.qname);
+		res.rrs[0].type = DNS_T_A;
+		res.rrs[0].data = xstrdup(addr);
+		res.rrs[0].len = strlen(addr);
+		res.nrrs = 1;
+	}
+	snap_put(s, &res);
+	dns_result_clear(&res);
+	free(name);
+	return s;
+}
+
+/* Runs one SQL query returning a single integer. */
+static long long
+sql_int(const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+START_TEST(test_new_database_gets_the_current_schema_in_wal_mode)
+{
+	struct store *st = open_db();
+
+	store_close(st);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				 "name IN ('domains', 'changes', 'findings', 'outbox')"),
+			 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
+				 "'wal'"),
+			 1);
+	/* Opening again migrates nothing and keeps the data. */
+	st = open_db();
+	store_close(st);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+}
+END_TEST
+
+START_TEST(test_newer_schema_is_refused)
+{
+	struct store *st = open_db();
+	sqlite3 *h;
+	char *err = NULL, *want;
+
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_int_eq(store_open(db, &st, &err), -1);
+	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (1); use a newer "
+			 "mxwatch",
+			 db);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_not_a_database_is_a_clear_error)
+{
+	FILE *f = fopen(db, "w");
+	struct store *st = NULL;
+	char *err = NULL, *want;
+
+	fputs("this is not an SQLite file, it is a text file with enough bytes in it to have a "
+	      "header of one hundred bytes and then some more text.\n",
+	      f);
+	fclose(f);
+	ck_assert_int_eq(store_open(db, &st, &err), -1);
+	want = xasprintf("%s: setting up the database: file is not a database", db);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_null(st);
+	free(want);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_snapshot_round_trips_and_each_change_is_recorded)
+{
+	struct store *st = open_db();
+	struct snap *s1 = snap_with("example.com", "192.0.2.1"), *s2, *s3, *got = NULL;
+	struct snap_change *c;
+	char *err = NULL, *d1, *d2;
+	size_t n;
+
+	ck_assert_int_eq(store_get_snapshot(st, "example.com", &got, &err), 0);
+	ck_assert_ptr_null(got);
+	ck_assert_int_eq(store_put_check(st, s1, NULL, 0, 1000, &err), 0);
+	ck_assert_int_eq(store_get_snapshot(st, "example.com", &got, &err), 0);
+	d1 = snap_dump(s1);
+	d2 = snap_dump(got);
+	ck_assert_str_eq(d1, d2);
+	free(d1);
+	free(d2);
+	snap_free(got);
+
+	s2 = snap_with("example.com", "192.0.2.2");
+	n = snap_diff(s1, s2, &c);
+	ck_assert_int_eq(store_put_check(st, s2, c, n, 2000, &err), 0);
+	free(c);
+	s3 = snap_with("example.com", NULL);
+	n = snap_diff(s2, s3, &c);
+	ck_assert_int_eq(store_put_check(st, s3, c, n, 3000, &err), 0);
+	free(c);
+	store_close(st);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM changes"), 2);
+	ck_assert_int_eq(sql_int("SELECT last_check FROM domains WHERE name = 'example.com'"), 3000);
+	snap_free(s1);
+	snap_free(s2);
+	snap_free(s3);
+}
+END_TEST
+
+/* Collects history entries as text lines. */
+static int
+history_line(const struct store_change *c, void *arg)
+{
+	char **out = arg;
+	char *line = xasprintf("%s%lld %s %s %s\n  before %s\n  after %s\n", *out ? *out : "",
+			       (long long)c->at, c->domain, c->name, c->rrtype, c->before,
+			       c->after);
+
+	free(*out);
+	*out = line;
+	return 0;
+}
+
+START_TEST(test_history_lists_changes_with_before_and_after)
+{
+	struct store *st = open_db();
+	struct snap *s1 = snap_with("example.com", "192.0.2.1"), *s2 = snap_with("example.com", NULL);
+	struct snap_change *c;
+	char *err = NULL, *text = NULL;
+	size_t n = snap_diff(s1, s2, &c);
+
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_put_check(st, s1, NULL, 0, 1000, &err), 0);
+	ck_assert_int_eq(store_put_check(st, s2, c, n, 2000, &err), 0);
+	ck_assert_int_eq(store_history(st, "example.com", 0, history_line, &text, &err), 0);
+	ck_assert_str_eq(text, "2000 example.com mail.example.com. A\n"
+			       "  before {\"name\":\"mail.example.com.\",\"type\":\"A\",\"outcome\":"
+			       "\"answer\",\"known\":\"answer\",\"ttl\":300,\"records\":[\"192.0.2."
+			       "1\"],\"cnames\":[]}\n"
+			       "  after {\"name\":\"mail.example.com.\",\"type\":\"A\",\"outcome\":"
+			       "\"nxdomain\",\"known\":\"nxdomain\",\"ttl\":300,\"records\":[],"
+			       "\"cnames\":[]}\n");
+	free(text);
+	text = NULL;
+	/* A third check brings the address back: newest first, and the limit holds. */
+	{
+		struct snap *s3 = snap_with("example.com", "192.0.2.3");
+		struct snap_change *c3;
+		size_t n3 = snap_diff(s2, s3, &c3);
+
+		ck_assert_int_eq(store_put_check(st, s3, c3, n3, 3000, &err), 0);
+		ck_assert_int_eq(store_history(st, "example.com", 1, history_line, &text, &err), 0);
+		ck_assert_str_eq(text, "3000 example.com mail.example.com. A
+"
+				       "  before {\"name\":\"mail.example.com.\",\"type\":\"A\","
+				       "\"outcome\":\"nxdomain\",\"known\":\"nxdomain\",\"ttl\":"
+				       "300,\"records\":[],\"cnames\":[]}\n"
+				       "  after {\"name\":\"mail.example.com.\",\"type\":\"A\","
+				       "\"outcome\":\"answer\",\"known\":\"answer\",\"ttl\":300,"
+				       "\"records\":[\"192.0.2.3\"],\"cnames\":[]}\n");
+		free(c3);
+		snap_free(s3);
+		free(text);
+		text = NULL;
+	}
+	ck_assert_int_eq(store_history(st, "other.example", 0, history_line, &text, &err), 0);
+	ck_assert_ptr_null(text);
+	free(c);
+	snap_free(s1);
+	snap_free(s2);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_rolled_back_transaction_leaves_nothing)
+{
+	struct store *st = open_db();
+	struct snap *s = snap_with("example.com", "192.0.2.1");
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 1000, &err), 0);
+	ck_assert_int_eq(store_set_next_due(st, "example.net", 1300, &err), 0);
+	store_rollback(st);
+	store_close(st);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM domains"), 0);
+	st = open_db();
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 1000, &err), 0);
+	ck_assert_int_eq(store_set_next_due(st, "example.net", 1300, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	store_close(st);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM domains"), 2);
+	ck_assert_int_eq(sql_int("SELECT next_due FROM domains WHERE name = 'example.net'"), 1300);
+	snap_free(s);
+}
+END_TEST
+
+/* Collects domain rows as text. */
+static int
+domain_line(const struct store_domain *d, void *arg)
+{
+	char **out = arg;
+	char *line = xasprintf("%s%s %lld %lld %lld\n", *out ? *out : "", d->name,
+			       (long long)d->last_check, (long long)d->next_due,
+			       (long long)d->nchanges);
+
+	free(*out);
+	*out = line;
+	return 0;
+}
+
+START_TEST(test_domains_are_listed_with_schedule_and_change_counts)
+{
+	struct store *st = open_db();
+	struct snap *a1 = snap_with("b.example", "192.0.2.1"), *a2 = snap_with("b.example", NULL);
+	struct snap_change *c;
+	char *err = NULL, *text = NULL;
+	size_t n = snap_diff(a1, a2, &c);
+
+	ck_assert_int_eq(store_put_check(st, a1, NULL, 0, 10, &err), 0);
+	ck_assert_int_eq(store_put_check(st, a2, c, n, 20, &err), 0);
+	ck_assert_int_eq(store_set_next_due(st, "b.example", 320, &err), 0);
+	ck_assert_int_eq(store_set_next_due(st, "a.example", 100, &err), 0);
+	ck_assert_int_eq(store_each_domain(st, domain_line, &text, &err), 0);
+	ck_assert_str_eq(text, "a.example 0 100 0\nb.example 20 320 1\n");
+	free(text);
+	free(c);
+	snap_free(a1);
+	snap_free(a2);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_unreadable_stored_snapshot_is_an_error_not_a_crash)
+{
+	struct store *st = open_db();
+	struct snap *s = snap_with("example.com", "192.0.2.1"), *got = NULL;
+	sqlite3 *h;
+	char *err = NULL, *want;
+
+	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 1, &err), 0);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "UPDATE domains SET snapshot = '{\"domain\":1}'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_int_eq(store_get_snapshot(st, "example.com", &got, &err), -1);
+	want = xasprintf("%s: stored snapshot of example.com is unreadable: snapshot lacks its "
+			 "domain or sets",
+			 db);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_null(got);
+	free(want);
+	free(err);
+	snap_free(s);
+	store_close(st);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("sqlite");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_new_database_gets_the_current_schema_in_wal_mode);
+	tcase_add_test(tc, test_newer_schema_is_refused);
+	tcase_add_test(tc, test_not_a_database_is_a_clear_error);
+	tcase_add_test(tc, test_snapshot_round_trips_and_each_change_is_recorded);
+	tcase_add_test(tc, test_history_lists_changes_with_before_and_after);
+	tcase_add_test(tc, test_rolled_back_transaction_leaves_nothing);
+	tcase_add_test(tc, test_domains_are_listed_with_schedule_and_change_counts);
+	tcase_add_test(tc, test_unreadable_stored_snapshot_is_an_error_not_a_crash);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
