@@ -225,8 +225,7 @@ START_TEST(test_history_lists_changes_with_before_and_after)
 
 		ck_assert_int_eq(store_put_check(st, s3, c3, n3, 3000, &err), 0);
 		ck_assert_int_eq(store_history(st, "example.com", 1, history_line, &text, &err), 0);
-		ck_assert_str_eq(text, "3000 example.com mail.example.com. A
-"
+		ck_assert_str_eq(text, "3000 example.com mail.example.com. A\n"
 				       "  before {\"name\":\"mail.example.com.\",\"type\":\"A\","
 				       "\"outcome\":\"nxdomain\",\"known\":\"nxdomain\",\"ttl\":"
 				       "300,\"records\":[],\"cnames\":[]}\n"
