@@ -1,0 +1,108 @@
+/*
+ * The configuration: YAML (libyaml) read into a typed struct cfg, with every default set in
+ * one place (cfg_defaults) and every problem reported as "file:line:col: message".
+ * See mxwatch.yaml(5) and DESIGN §4 for the schema.
+ */
+#ifndef MXW_CFG_H
+#define MXW_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "severity.h"
+
+/* Where a value was written, for messages. */
+struct cfg_loc {
+	const char *file; /* borrowed from struct cfg's file list; valid while the cfg lives */
+	unsigned line, col; /* 1-based */
+};
+
+struct cfg_label {
+	char *key;
+	char *value;
+};
+
+enum cfg_sink_type { CFG_SINK_SLACK, CFG_SINK_PAGERDUTY, CFG_SINK_WEBHOOK };
+enum cfg_webhook_format { CFG_FORMAT_ALERTMANAGER, CFG_FORMAT_NATIVE };
+
+struct cfg_sink {
+	char *name;
+	enum cfg_sink_type type;
+	/* Secrets: never logged, never in an error message. url is NULL for PagerDuty when the
+	 * default Events API v2 endpoint is used. */
+	char *url;
+	char *routing_key; /* PagerDuty only */
+	char *secret;      /* webhook HMAC key; NULL when unsigned */
+	enum severity min_severity; /* default: warning */
+	struct cfg_label *match;    /* label matchers, all must hold */
+	size_t nmatch;
+	enum cfg_webhook_format format; /* webhook only; default alertmanager */
+	bool allow_http;
+	struct cfg_loc loc;
+};
+
+struct cfg_ses {
+	char *region;    /* e.g. "us-east-1"; NULL when not set */
+	char *mail_from; /* canonical name (see cfg_domain.name); NULL when not set */
+	char **dkim_tokens;
+	size_t ndkim_tokens;
+};
+
+struct cfg_domain {
+	/* Names are canonical: lower-case ASCII, no trailing dot ("example.com"). */
+	char *name;
+	struct cfg_label *labels;
+	size_t nlabels;
+	char **mail_names; /* default: { name } */
+	size_t nmail_names;
+	bool has_ses;
+	struct cfg_ses ses;
+	char **sending_ips; /* canonical text form (inet_ntop of the parsed address) */
+	size_t nsending_ips;
+	char **dkim_selectors;
+	size_t ndkim_selectors;
+	unsigned interval_s; /* 0: schedule.interval applies */
+	struct cfg_loc loc;
+};
+
+struct cfg {
+	char **files; /* every file read, the main one first; cfg_loc.file points in here */
+	size_t nfiles;
+	struct {
+		char **servers; /* "host:port" strings as written; none: /etc/resolv.conf */
+		size_t nservers;
+		unsigned timeout_ms; /* default 2000 */
+		unsigned tries;      /* default 3 */
+		unsigned max_inflight; /* default 1000 */
+	} resolver;
+	unsigned interval_s; /* schedule.interval; default 300 */
+	char *log_level;     /* log.level: "error", "warning", "info" or "debug"; NULL when not set */
+	char *state;         /* default /var/lib/mxwatch/state.db */
+	char *http_listen;   /* default "127.0.0.1:9749"; NULL when "off" */
+	struct {
+		unsigned confirm_after;   /* default 2 */
+		unsigned resolve_after;   /* default 2 */
+		unsigned repeat_after_s;  /* default 4h; 0: never */
+	} alerting;
+	struct cfg_sink *sinks;
+	size_t nsinks;
+	struct cfg_domain *domains; /* in file order: main file, then includes sorted by path */
+	size_t ndomains;
+};
+
+/* Reads and validates path and its includes. Returns 0 and *out (caller frees with
+ * cfg_free), or -1 and *errstr (caller frees): every error found, one per line, each
+ * "file:line:col: message". */
+int cfg_load(const char *path, struct cfg **out, char **errstr);
+
+/* Frees a configuration; NULL does nothing. */
+void cfg_free(struct cfg *c);
+
+/* Returns the domain named name (canonical or not), or NULL. */
+const struct cfg_domain *cfg_find_domain(const struct cfg *c, const char *name);
+
+/* Parses a duration such as "90s", "5m", "4h", "1d", "250ms" or "1h30m" into milliseconds.
+ * Returns false on anything else (no unit, negative, overflow). */
+bool cfg_parse_duration_ms(const char *s, unsigned long long *ms);
+
+#endif
