@@ -124,7 +124,8 @@ is_mail_name(const struct cfg_domain *d, const char *name)
 	size_t l = strlen(name);
 
 	for (size_t i = 0; i < d->nmail_names; i++)
-		if (strlen(d->mail_names[i]) == l - 1 && strncmp(d->mail_names[i], name, l - 1) == 0)
+		if (strlen(d->mail_names[i]) == l - 1 &&
+		    strncmp(d->mail_names[i], name, l - 1) == 0)
 			return true;
 	return false;
 }

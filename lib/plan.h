@@ -16,8 +16,8 @@
 #define PLAN_SPF_MAX_DEPTH 10
 
 struct plan_query {
-	char *name;     /* canonical, absolute */
-	uint16_t type;  /* DNS_T_* */
+	char *name;	/* canonical, absolute */
+	uint16_t type;	/* DNS_T_* */
 	unsigned depth; /* SPF include depth: 0 for the domain's own names */
 };
 

@@ -23,7 +23,7 @@ severity_name(enum severity s)
 bool
 severity_parse(const char *s, enum severity *out)
 {
-	static const enum severity all[] = { SEV_INFO, SEV_WARNING, SEV_CRITICAL };
+	static const enum severity all[] = {SEV_INFO, SEV_WARNING, SEV_CRITICAL};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (strcmp(s, severity_name(all[i])) == 0) {

@@ -229,13 +229,12 @@ snap_set_json(const struct snap_set *set)
 {
 	char tb[16];
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", set->name, "type",
-			 dns_type_name(set->type, tb, sizeof(tb)), "outcome",
-			 dns_outcome_name(set->outcome), "known",
-			 dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none",
-			 "ttl", (json_int_t)set->ttl, "records",
-			 list_json(set->records, set->nrecords), "cnames",
-			 list_json(set->cnames, set->ncnames));
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", set->name, "type",
+	    dns_type_name(set->type, tb, sizeof(tb)), "outcome", dns_outcome_name(set->outcome),
+	    "known", dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none",
+	    "ttl", (json_int_t)set->ttl, "records", list_json(set->records, set->nrecords),
+	    "cnames", list_json(set->cnames, set->ncnames));
 }
 
 /* Returns the stable JSON text of a snapshot. */
@@ -266,7 +265,8 @@ list_load(json_t *a, char ***v, size_t *n)
 		return false;
 	*n = 0;
 	*v = json_array_size(a) ? xcalloc(json_array_size(a), sizeof(**v)) : NULL;
-	json_array_foreach (a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		if (!json_is_string(e))
 			return false;
 		(*v)[(*n)++] = xstrdup(json_string_value(e));
@@ -321,7 +321,8 @@ snap_load(const char *text, struct snap **out, char **errstr)
 		return -1;
 	}
 	s = snap_new(domain);
-	json_array_foreach (sets, i, e) {
+	json_array_foreach(sets, i, e)
+	{
 		if (!set_load(s, e)) {
 			*errstr = xasprintf("snapshot of %s: set %zu is malformed", domain, i);
 			snap_free(s);

@@ -30,7 +30,7 @@ struct snap_set {
 };
 
 struct snap {
-	char *domain; /* the configured domain ("example.com") */
+	char *domain;	       /* the configured domain ("example.com") */
 	struct snap_set *sets; /* sorted by (name, type) */
 	size_t nsets;
 };

@@ -16,50 +16,50 @@ struct store {
 
 /* The migrations: migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
-	/* 1: domains and their latest state, the change history, findings, the outbox. */
-	"CREATE TABLE domains ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  added_at INTEGER NOT NULL,"
-	"  last_check INTEGER NOT NULL DEFAULT 0,"
-	"  next_due INTEGER NOT NULL DEFAULT 0,"
-	"  snapshot TEXT);"
-	"CREATE TABLE changes ("
-	"  id INTEGER PRIMARY KEY,"
-	"  domain_id INTEGER NOT NULL REFERENCES domains(id),"
-	"  at INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  rrtype TEXT NOT NULL,"
-	"  before TEXT NOT NULL,"
-	"  after TEXT NOT NULL);"
-	"CREATE INDEX changes_by_domain ON changes(domain_id, id);"
-	"CREATE TABLE findings ("
-	"  id INTEGER PRIMARY KEY,"
-	"  domain_id INTEGER NOT NULL REFERENCES domains(id),"
-	"  rule TEXT NOT NULL,"
-	"  subject TEXT NOT NULL,"
-	"  severity TEXT NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  failing INTEGER NOT NULL DEFAULT 0,"
-	"  passing INTEGER NOT NULL DEFAULT 0,"
-	"  first_seen INTEGER NOT NULL,"
-	"  last_seen INTEGER NOT NULL,"
-	"  last_notified INTEGER NOT NULL DEFAULT 0,"
-	"  message TEXT NOT NULL,"
-	"  evidence TEXT NOT NULL,"
-	"  UNIQUE (domain_id, rule, subject));"
-	"CREATE TABLE outbox ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sink TEXT NOT NULL,"
-	"  dedup_key TEXT NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  payload TEXT NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt INTEGER NOT NULL,"
-	"  state TEXT NOT NULL DEFAULT 'pending',"
-	"  last_error TEXT);"
-	"CREATE INDEX outbox_due ON outbox(state, next_attempt);",
+    /* 1: domains and their latest state, the change history, findings, the outbox. */
+    "CREATE TABLE domains ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  added_at INTEGER NOT NULL,"
+    "  last_check INTEGER NOT NULL DEFAULT 0,"
+    "  next_due INTEGER NOT NULL DEFAULT 0,"
+    "  snapshot TEXT);"
+    "CREATE TABLE changes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  domain_id INTEGER NOT NULL REFERENCES domains(id),"
+    "  at INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  rrtype TEXT NOT NULL,"
+    "  before TEXT NOT NULL,"
+    "  after TEXT NOT NULL);"
+    "CREATE INDEX changes_by_domain ON changes(domain_id, id);"
+    "CREATE TABLE findings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  domain_id INTEGER NOT NULL REFERENCES domains(id),"
+    "  rule TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  failing INTEGER NOT NULL DEFAULT 0,"
+    "  passing INTEGER NOT NULL DEFAULT 0,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  last_notified INTEGER NOT NULL DEFAULT 0,"
+    "  message TEXT NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  UNIQUE (domain_id, rule, subject));"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sink TEXT NOT NULL,"
+    "  dedup_key TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  last_error TEXT);"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt);",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */
@@ -168,7 +168,7 @@ store_open(const char *path, struct store **out, char **errstr)
 		    "SELECT id, ?2, ?3, ?4, ?5, ?6 FROM domains WHERE name = ?1",
 		    &st->add_change, errstr) != 0 ||
 	    prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due, errstr) !=
-		    0) {
+		0) {
 		store_close(st);
 		return -1;
 	}
@@ -349,10 +349,10 @@ store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void
 		return db_fail(st, "listing domains", errstr);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_domain d = {
-			.name = (const char *)sqlite3_column_text(s, 0),
-			.last_check = sqlite3_column_int64(s, 1),
-			.next_due = sqlite3_column_int64(s, 2),
-			.nchanges = sqlite3_column_int64(s, 3),
+		    .name = (const char *)sqlite3_column_text(s, 0),
+		    .last_check = sqlite3_column_int64(s, 1),
+		    .next_due = sqlite3_column_int64(s, 2),
+		    .nchanges = sqlite3_column_int64(s, 3),
 		};
 
 		if (fn(&d, arg) != 0) {
@@ -384,13 +384,13 @@ store_history(struct store *st, const char *domain, size_t limit,
 	sqlite3_bind_int64(s, 2, limit ? (int64_t)limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_change c = {
-			.id = sqlite3_column_int64(s, 0),
-			.at = sqlite3_column_int64(s, 1),
-			.domain = (const char *)sqlite3_column_text(s, 2),
-			.name = (const char *)sqlite3_column_text(s, 3),
-			.rrtype = (const char *)sqlite3_column_text(s, 4),
-			.before = (const char *)sqlite3_column_text(s, 5),
-			.after = (const char *)sqlite3_column_text(s, 6),
+		    .id = sqlite3_column_int64(s, 0),
+		    .at = sqlite3_column_int64(s, 1),
+		    .domain = (const char *)sqlite3_column_text(s, 2),
+		    .name = (const char *)sqlite3_column_text(s, 3),
+		    .rrtype = (const char *)sqlite3_column_text(s, 4),
+		    .before = (const char *)sqlite3_column_text(s, 5),
+		    .after = (const char *)sqlite3_column_text(s, 6),
 		};
 
 		if (fn(&c, arg) != 0) {

@@ -17,8 +17,9 @@ render(struct plan_query *q, size_t n)
 	char *out = xstrdup(""), tb[16];
 
 	for (size_t i = 0; i < n; i++) {
-		char *next = xasprintf("%s%s %s %u\n", out, dns_type_name(q[i].type, tb, sizeof(tb)),
-				       q[i].name, q[i].depth);
+		char *next =
+		    xasprintf("%s%s %s %u\n", out, dns_type_name(q[i].type, tb, sizeof(tb)),
+			      q[i].name, q[i].depth);
 
 		free(out);
 		out = next;
@@ -35,10 +36,10 @@ full_domain(struct cfg_domain *d)
 	static char ip4[] = "203.0.113.10", ip6[] = "2001:db8::25", s1[] = "s1";
 	static char token[] = "abcdefghijklmnopqrstuvwxyz234567";
 	static char region[] = "us-east-1", mail_from[] = "bounce.example.com";
-	static char *mail_names[] = { name, support };
-	static char *ips[] = { ip4, ip6 };
-	static char *selectors[] = { s1 };
-	static char *tokens[] = { token };
+	static char *mail_names[] = {name, support};
+	static char *ips[] = {ip4, ip6};
+	static char *selectors[] = {s1};
+	static char *tokens[] = {token};
 
 	memset(d, 0, sizeof(*d));
 	d->name = name;
@@ -88,19 +89,20 @@ START_TEST(test_first_queries_cover_every_watched_set)
 	full_domain(&d);
 	n = plan_first(&d, &q);
 	text = render(q, n);
-	ck_assert_str_eq(text, "MX example.com. 0\n"
-			       "MX support.example.com. 0\n"
-			       "A example.com. 0\n"
-			       "AAAA example.com. 0\n"
-			       "TXT example.com. 0\n"
-			       "TXT _dmarc.example.com. 0\n"
-			       "MX bounce.example.com. 0\n"
-			       "TXT bounce.example.com. 0\n"
-			       "TXT s1._domainkey.example.com. 0\n"
-			       "TXT abcdefghijklmnopqrstuvwxyz234567._domainkey.example.com. 0\n"
-			       "PTR 10.113.0.203.in-addr.arpa. 0\n"
-			       "PTR 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2."
-			       "ip6.arpa. 0\n");
+	ck_assert_str_eq(text,
+			 "MX example.com. 0\n"
+			 "MX support.example.com. 0\n"
+			 "A example.com. 0\n"
+			 "AAAA example.com. 0\n"
+			 "TXT example.com. 0\n"
+			 "TXT _dmarc.example.com. 0\n"
+			 "MX bounce.example.com. 0\n"
+			 "TXT bounce.example.com. 0\n"
+			 "TXT s1._domainkey.example.com. 0\n"
+			 "TXT abcdefghijklmnopqrstuvwxyz234567._domainkey.example.com. 0\n"
+			 "PTR 10.113.0.203.in-addr.arpa. 0\n"
+			 "PTR 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2."
+			 "ip6.arpa. 0\n");
 	free(text);
 }
 END_TEST
@@ -108,8 +110,8 @@ END_TEST
 START_TEST(test_bare_domain_plan)
 {
 	static char name[] = "example.org";
-	static char *mail_names[] = { name };
-	struct cfg_domain d = { .name = name, .mail_names = mail_names, .nmail_names = 1 };
+	static char *mail_names[] = {name};
+	struct cfg_domain d = {.name = name, .mail_names = mail_names, .nmail_names = 1};
 	struct plan_query *q;
 	size_t n = plan_first(&d, &q);
 	char *text = render(q, n);
@@ -122,7 +124,7 @@ END_TEST
 
 START_TEST(test_mx_targets_get_address_queries_but_not_null_mx)
 {
-	static const char *mx[] = { "10 mail.example.com.", "0 ." };
+	static const char *mx[] = {"10 mail.example.com.", "0 ."};
 	struct cfg_domain d;
 	struct dns_result res;
 	struct plan_query *q;
@@ -168,9 +170,9 @@ END_TEST
 START_TEST(test_spf_includes_and_redirect_are_followed_one_level_deeper)
 {
 	static const char *txt[] = {
-		"v=spf1 ip4:192.0.2.0/24 include:_spf.Google.com ~include:amazonses.com "
-		"include:%{d}.macro.example -all redirect=_spf.example.net",
-		"google-site-verification=abc include:not.spf.example",
+	    "v=spf1 ip4:192.0.2.0/24 include:_spf.Google.com ~include:amazonses.com "
+	    "include:%{d}.macro.example -all redirect=_spf.example.net",
+	    "google-site-verification=abc include:not.spf.example",
 	};
 	struct cfg_domain d;
 	struct dns_result res;
@@ -193,7 +195,7 @@ END_TEST
 
 START_TEST(test_ptr_names_get_address_queries)
 {
-	static const char *ptr[] = { "mail.example.com.", "mx2.example.com." };
+	static const char *ptr[] = {"mail.example.com.", "mx2.example.com."};
 	struct cfg_domain d;
 	struct dns_result res;
 	struct plan_query *q;
@@ -232,7 +234,8 @@ START_TEST(test_reverse_names)
 	ck_assert_str_eq(r, "1.2.0.192.in-addr.arpa.");
 	free(r);
 	r = plan_reverse_name("2001:db8::1");
-	ck_assert_str_eq(r, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+	ck_assert_str_eq(
+	    r, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
 	free(r);
 	ck_assert_ptr_null(plan_reverse_name("mail.example.com"));
 }

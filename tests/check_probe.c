@@ -81,24 +81,25 @@ expect_text(const char *got, const char *want)
 
 START_TEST(test_whole_check_follows_mx_spf_chain_and_ptr)
 {
-	static char name[] = "probe.test", mail_from[] = "bounce.probe.test", region[] = "us-east-1";
+	static char name[] = "probe.test", mail_from[] = "bounce.probe.test",
+		    region[] = "us-east-1";
 	static char ip[] = "192.0.2.25", s1[] = "s1";
-	static char *mail_names[] = { name }, *ips[] = { ip }, *sels[] = { s1 };
-	struct cfg_domain d = { .name = name,
-				.mail_names = mail_names,
-				.nmail_names = 1,
-				.has_ses = true,
-				.ses = { .region = region, .mail_from = mail_from },
-				.sending_ips = ips,
-				.nsending_ips = 1,
-				.dkim_selectors = sels,
-				.ndkim_selectors = 1 };
-	const char *servers[] = { testns_server(ns) };
+	static char *mail_names[] = {name}, *ips[] = {ip}, *sels[] = {s1};
+	struct cfg_domain d = {.name = name,
+			       .mail_names = mail_names,
+			       .nmail_names = 1,
+			       .has_ses = true,
+			       .ses = {.region = region, .mail_from = mail_from},
+			       .sending_ips = ips,
+			       .nsending_ips = 1,
+			       .dkim_selectors = sels,
+			       .ndkim_selectors = 1};
+	const char *servers[] = {testns_server(ns)};
 	struct event_base *base = event_base_new();
 	struct dns_options o;
 	struct dns_resolver *r;
 	struct dns_stats st;
-	struct done done = { 0 };
+	struct done done = {0};
 	char *err = NULL;
 
 	dns_options_init(&o);
@@ -130,7 +131,8 @@ START_TEST(test_whole_check_follows_mx_spf_chain_and_ptr)
 	    "probe.test. MX answer | 10 mx1.probe.test. | 20 target.other.test.\n"
 	    "probe.test. TXT answer | v=spf1 include:_spf.probe.test -all\n"
 	    "probe.test. AAAA nodata\n"
-	    "s1._domainkey.probe.test. TXT answer | v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC\n"
+	    "s1._domainkey.probe.test. TXT answer | v=DKIM1; "
+	    "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC\n"
 	    "target.other.test. A answer | 192.0.2.99\n"
 	    "target.other.test. AAAA nodata\n");
 	/* Each set asked once: the SPF loop back to _spf.probe.test is not asked again. */
@@ -145,13 +147,13 @@ END_TEST
 START_TEST(test_check_cut_short_by_shutdown_is_incomplete)
 {
 	static char name[] = "probe.test";
-	static char *mail_names[] = { name };
-	struct cfg_domain d = { .name = name, .mail_names = mail_names, .nmail_names = 1 };
-	const char *servers[] = { testns_server(ns) };
+	static char *mail_names[] = {name};
+	struct cfg_domain d = {.name = name, .mail_names = mail_names, .nmail_names = 1};
+	const char *servers[] = {testns_server(ns)};
 	struct event_base *base = event_base_new();
 	struct dns_options o;
 	struct dns_resolver *r;
-	struct done done = { 0 };
+	struct done done = {0};
 	char *err = NULL;
 
 	dns_options_init(&o);

@@ -58,9 +58,9 @@ put(struct snap *s, const char *name, uint16_t type, enum dns_outcome o, uint32_
 static struct snap *
 healthy(bool reverse)
 {
-	static const char *mx[] = { "20 backup.example.net.", "10 mail.example.com." };
-	static const char *a[] = { "192.0.2.25" };
-	static const char *txt[] = { "v=spf1 mx -all" };
+	static const char *mx[] = {"20 backup.example.net.", "10 mail.example.com."};
+	static const char *a[] = {"192.0.2.25"};
+	static const char *txt[] = {"v=spf1 mx -all"};
 	struct snap *s = snap_new("example.com");
 
 	if (reverse) {
@@ -121,18 +121,18 @@ START_TEST(test_load_rejects_malformed_text)
 	static const struct {
 		const char *text, *err;
 	} cases[] = {
-		{ "{", "snapshot is not JSON: string or '}' expected near end of file" },
-		{ "{\"sets\":[]}", "snapshot lacks its domain or sets" },
-		{ "{\"domain\":\"x.com\",\"sets\":[{\"name\":\"x.com.\"}]}",
-		    "snapshot of x.com: set 0 is malformed" },
-		{ "{\"domain\":\"x.com\",\"sets\":[{\"name\":\"x.com.\",\"type\":\"BOGUS\","
-		  "\"outcome\":\"answer\",\"known\":\"answer\",\"ttl\":1,\"records\":[],"
-		  "\"cnames\":[]}]}",
-		    "snapshot of x.com: set 0 is malformed" },
-		{ "{\"domain\":\"x.com\",\"sets\":[{\"name\":\"x.com.\",\"type\":\"A\","
-		  "\"outcome\":\"answer\",\"known\":\"answer\",\"ttl\":1,\"records\":[1],"
-		  "\"cnames\":[]}]}",
-		    "snapshot of x.com: set 0 is malformed" },
+	    {"{", "snapshot is not JSON: string or '}' expected near end of file"},
+	    {"{\"sets\":[]}", "snapshot lacks its domain or sets"},
+	    {"{\"domain\":\"x.com\",\"sets\":[{\"name\":\"x.com.\"}]}",
+	     "snapshot of x.com: set 0 is malformed"},
+	    {"{\"domain\":\"x.com\",\"sets\":[{\"name\":\"x.com.\",\"type\":\"BOGUS\","
+	     "\"outcome\":\"answer\",\"known\":\"answer\",\"ttl\":1,\"records\":[],"
+	     "\"cnames\":[]}]}",
+	     "snapshot of x.com: set 0 is malformed"},
+	    {"{\"domain\":\"x.com\",\"sets\":[{\"name\":\"x.com.\",\"type\":\"A\","
+	     "\"outcome\":\"answer\",\"known\":\"answer\",\"ttl\":1,\"records\":[1],"
+	     "\"cnames\":[]}]}",
+	     "snapshot of x.com: set 0 is malformed"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -149,7 +149,7 @@ END_TEST
 
 START_TEST(test_records_are_sorted_and_deduplicated)
 {
-	static const char *a[] = { "192.0.2.9", "192.0.2.10", "192.0.2.9" };
+	static const char *a[] = {"192.0.2.9", "192.0.2.10", "192.0.2.9"};
 	struct snap *s = snap_new("example.com");
 	const struct snap_set *set;
 
@@ -177,8 +177,9 @@ END_TEST
 
 START_TEST(test_added_mx_is_one_change)
 {
-	static const char *mx[] = { "10 mail.example.com.", "10 inbound-smtp.us-east-1.amazonaws.com.",
-		"20 backup.example.net." };
+	static const char *mx[] = {"10 mail.example.com.",
+				   "10 inbound-smtp.us-east-1.amazonaws.com.",
+				   "20 backup.example.net."};
 	struct snap *before = healthy(false), *after = healthy(false);
 	struct snap_change *c;
 	size_t n;
@@ -199,7 +200,7 @@ END_TEST
 
 START_TEST(test_ttl_only_change_is_not_a_change)
 {
-	static const char *a[] = { "192.0.2.25" };
+	static const char *a[] = {"192.0.2.25"};
 	struct snap *before = healthy(false), *after = healthy(false);
 	struct snap_change *c;
 
@@ -212,7 +213,7 @@ END_TEST
 
 START_TEST(test_outage_keeps_last_known_records_and_is_not_a_removal)
 {
-	static const char *mx[] = { "10 mail.example.com." };
+	static const char *mx[] = {"10 mail.example.com."};
 	struct snap *before = healthy(false), *during = healthy(false), *after = healthy(false);
 	struct snap_change *c;
 	const struct snap_set *set;
@@ -275,7 +276,7 @@ END_TEST
 
 START_TEST(test_sets_watched_on_one_side_only_are_not_changes)
 {
-	static const char *a[] = { "192.0.2.26" };
+	static const char *a[] = {"192.0.2.26"};
 	struct snap *before = healthy(false), *after = healthy(false);
 	struct snap_change *c;
 
@@ -289,7 +290,7 @@ END_TEST
 
 START_TEST(test_cname_chain_change_is_a_change)
 {
-	static const char *a[] = { "192.0.2.25" };
+	static const char *a[] = {"192.0.2.25"};
 	struct snap *before = snap_new("example.com"), *after = snap_new("example.com");
 	struct dns_result res;
 	struct snap_change *c;
@@ -303,7 +304,8 @@ START_TEST(test_cname_chain_change_is_a_change)
 	res.cnames[0].data = xstrdup("cdn.example.net.");
 	snap_put(after, &res);
 	dns_result_clear(&res);
-	ck_assert_str_eq(snap_get(before, "www.example.com", DNS_T_A)->cnames[0], "web.example.com.");
+	ck_assert_str_eq(snap_get(before, "www.example.com", DNS_T_A)->cnames[0],
+			 "web.example.com.");
 	ck_assert_int_eq(snap_diff(before, after, &c), 1);
 	free(c);
 	snap_free(before);

@@ -175,7 +175,8 @@ START_TEST(test_snapshot_round_trips_and_each_change_is_recorded)
 	free(c);
 	store_close(st);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM changes"), 2);
-	ck_assert_int_eq(sql_int("SELECT last_check FROM domains WHERE name = 'example.com'"), 3000);
+	ck_assert_int_eq(sql_int("SELECT last_check FROM domains WHERE name = 'example.com'"),
+			 3000);
 	snap_free(s1);
 	snap_free(s2);
 	snap_free(s3);
@@ -187,9 +188,9 @@ static int
 history_line(const struct store_change *c, void *arg)
 {
 	char **out = arg;
-	char *line = xasprintf("%s%lld %s %s %s\n  before %s\n  after %s\n", *out ? *out : "",
-			       (long long)c->at, c->domain, c->name, c->rrtype, c->before,
-			       c->after);
+	char *line =
+	    xasprintf("%s%lld %s %s %s\n  before %s\n  after %s\n", *out ? *out : "",
+		      (long long)c->at, c->domain, c->name, c->rrtype, c->before, c->after);
 
 	free(*out);
 	*out = line;
@@ -199,7 +200,8 @@ history_line(const struct store_change *c, void *arg)
 START_TEST(test_history_lists_changes_with_before_and_after)
 {
 	struct store *st = open_db();
-	struct snap *s1 = snap_with("example.com", "192.0.2.1"), *s2 = snap_with("example.com", NULL);
+	struct snap *s1 = snap_with("example.com", "192.0.2.1"),
+		    *s2 = snap_with("example.com", NULL);
 	struct snap_change *c;
 	char *err = NULL, *text = NULL;
 	size_t n = snap_diff(s1, s2, &c);
@@ -208,13 +210,14 @@ START_TEST(test_history_lists_changes_with_before_and_after)
 	ck_assert_int_eq(store_put_check(st, s1, NULL, 0, 1000, &err), 0);
 	ck_assert_int_eq(store_put_check(st, s2, c, n, 2000, &err), 0);
 	ck_assert_int_eq(store_history(st, "example.com", 0, history_line, &text, &err), 0);
-	ck_assert_str_eq(text, "2000 example.com mail.example.com. A\n"
-			       "  before {\"name\":\"mail.example.com.\",\"type\":\"A\",\"outcome\":"
-			       "\"answer\",\"known\":\"answer\",\"ttl\":300,\"records\":[\"192.0.2."
-			       "1\"],\"cnames\":[]}\n"
-			       "  after {\"name\":\"mail.example.com.\",\"type\":\"A\",\"outcome\":"
-			       "\"nxdomain\",\"known\":\"nxdomain\",\"ttl\":300,\"records\":[],"
-			       "\"cnames\":[]}\n");
+	ck_assert_str_eq(text,
+			 "2000 example.com mail.example.com. A\n"
+			 "  before {\"name\":\"mail.example.com.\",\"type\":\"A\",\"outcome\":"
+			 "\"answer\",\"known\":\"answer\",\"ttl\":300,\"records\":[\"192.0.2."
+			 "1\"],\"cnames\":[]}\n"
+			 "  after {\"name\":\"mail.example.com.\",\"type\":\"A\",\"outcome\":"
+			 "\"nxdomain\",\"known\":\"nxdomain\",\"ttl\":300,\"records\":[],"
+			 "\"cnames\":[]}\n");
 	free(text);
 	text = NULL;
 	/* A third check brings the address back: newest first, and the limit holds. */
@@ -275,9 +278,9 @@ static int
 domain_line(const struct store_domain *d, void *arg)
 {
 	char **out = arg;
-	char *line = xasprintf("%s%s %lld %lld %lld\n", *out ? *out : "", d->name,
-			       (long long)d->last_check, (long long)d->next_due,
-			       (long long)d->nchanges);
+	char *line =
+	    xasprintf("%s%s %lld %lld %lld\n", *out ? *out : "", d->name, (long long)d->last_check,
+		      (long long)d->next_due, (long long)d->nchanges);
 
 	free(*out);
 	*out = line;
@@ -315,9 +318,9 @@ START_TEST(test_unreadable_stored_snapshot_is_an_error_not_a_crash)
 
 	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 1, &err), 0);
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(h, "UPDATE domains SET snapshot = '{\"domain\":1}'", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(h, "UPDATE domains SET snapshot = '{\"domain\":1}'", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(store_get_snapshot(st, "example.com", &got, &err), -1);
 	want = xasprintf("%s: stored snapshot of example.com is unreadable: snapshot lacks its "
