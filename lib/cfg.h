@@ -13,7 +13,7 @@
 
 /* Where a value was written, for messages. */
 struct cfg_loc {
-	const char *file; /* borrowed from struct cfg's file list; valid while the cfg lives */
+	const char *file;   /* borrowed from struct cfg's file list; valid while the cfg lives */
 	unsigned line, col; /* 1-based */
 };
 
@@ -31,8 +31,8 @@ struct cfg_sink {
 	/* Secrets: never logged, never in an error message. url is NULL for PagerDuty when the
 	 * default Events API v2 endpoint is used. */
 	char *url;
-	char *routing_key; /* PagerDuty only */
-	char *secret;      /* webhook HMAC key; NULL when unsigned */
+	char *routing_key;	    /* PagerDuty only */
+	char *secret;		    /* webhook HMAC key; NULL when unsigned */
 	enum severity min_severity; /* default: warning */
 	struct cfg_label *match;    /* label matchers, all must hold */
 	size_t nmatch;
@@ -42,7 +42,7 @@ struct cfg_sink {
 };
 
 struct cfg_ses {
-	char *region;    /* e.g. "us-east-1"; NULL when not set */
+	char *region;	 /* e.g. "us-east-1"; NULL when not set */
 	char *mail_from; /* canonical name (see cfg_domain.name); NULL when not set */
 	char **dkim_tokens;
 	size_t ndkim_tokens;
@@ -71,18 +71,18 @@ struct cfg {
 	struct {
 		char **servers; /* "host:port" strings as written; none: /etc/resolv.conf */
 		size_t nservers;
-		unsigned timeout_ms; /* default 2000 */
-		unsigned tries;      /* default 3 */
+		unsigned timeout_ms;   /* default 2000 */
+		unsigned tries;	       /* default 3 */
 		unsigned max_inflight; /* default 1000 */
 	} resolver;
 	unsigned interval_s; /* schedule.interval; default 300 */
-	char *log_level;     /* log.level: "error", "warning", "info" or "debug"; NULL when not set */
-	char *state;         /* default /var/lib/mxwatch/state.db */
-	char *http_listen;   /* default "127.0.0.1:9749"; NULL when "off" */
+	char *log_level;   /* log.level: "error", "warning", "info" or "debug"; NULL when not set */
+	char *state;	   /* default /var/lib/mxwatch/state.db */
+	char *http_listen; /* default "127.0.0.1:9749"; NULL when "off" */
 	struct {
-		unsigned confirm_after;   /* default 2 */
-		unsigned resolve_after;   /* default 2 */
-		unsigned repeat_after_s;  /* default 4h; 0: never */
+		unsigned confirm_after;	 /* default 2 */
+		unsigned resolve_after;	 /* default 2 */
+		unsigned repeat_after_s; /* default 4h; 0: never */
 	} alerting;
 	struct cfg_sink *sinks;
 	size_t nsinks;

@@ -387,3 +387,59 @@ snap_diff(const struct snap *before, const struct snap *after, struct snap_chang
 	}
 	return n;
 }
+
+/* Tells whether a JSON array of strings holds s. */
+static bool
+json_list_has(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e) if (json_is_string(e) &&
+					strcmp(json_string_value(e), s) == 0) return true;
+	return false;
+}
+
+/* Appends "SIGN PREFIX item" for every item of a that b lacks. */
+static void
+describe_gone(char **out, const char *sep, json_t *a, json_t *b, const char *sign,
+	      const char *prefix)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+	{
+		char *next;
+
+		if (!json_is_string(e) || json_list_has(b, json_string_value(e)))
+			continue;
+		next = xasprintf("%s%s%s %s%s", *out, **out ? sep : "", sign, prefix,
+				 json_string_value(e));
+		free(*out);
+		*out = next;
+	}
+}
+
+/* Describes a change between two sets. */
+char *
+snap_describe(json_t *before, json_t *after, const char *sep)
+{
+	const char *bk = json_string_value(json_object_get(before, "known"));
+	const char *ak = json_string_value(json_object_get(after, "known"));
+	char *out = xstrdup("");
+
+	if (bk != NULL && ak != NULL && strcmp(bk, ak) != 0) {
+		free(out);
+		out = xasprintf("%s -> %s", bk, ak);
+	}
+	describe_gone(&out, sep, json_object_get(before, "cnames"),
+		      json_object_get(after, "cnames"), "-", "cname ");
+	describe_gone(&out, sep, json_object_get(after, "cnames"),
+		      json_object_get(before, "cnames"), "+", "cname ");
+	describe_gone(&out, sep, json_object_get(before, "records"),
+		      json_object_get(after, "records"), "-", "");
+	describe_gone(&out, sep, json_object_get(after, "records"),
+		      json_object_get(before, "records"), "+", "");
+	return out;
+}

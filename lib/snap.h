@@ -77,4 +77,10 @@ int snap_load(const char *text, struct snap **out, char **errstr);
  * only; its pointers borrow from before and after). */
 size_t snap_diff(const struct snap *before, const struct snap *after, struct snap_change **out);
 
+/* Describes a change between two sets in their JSON form (snap_set_json): the outcome when
+ * it changed ("answer -> nxdomain"), then "- record" for each record gone and "+ record" for
+ * each record new (CNAME chain entries as "cname NAME"), the parts joined by sep. Returns a
+ * new string; caller frees. */
+char *snap_describe(json_t *before, json_t *after, const char *sep);
+
 #endif

@@ -366,6 +366,39 @@ store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void
 	return 0;
 }
 
+/* Reads one domain. */
+int
+store_get_domain(struct store *st, const char *domain, struct store_domain *d, char **snapshot,
+		 char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	*snapshot = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT d.last_check, d.next_due, d.snapshot, "
+			       "(SELECT count(*) FROM changes c WHERE c.domain_id = d.id) "
+			       "FROM domains d WHERE d.name = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, "reading a domain", errstr);
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		d->name = domain;
+		d->last_check = sqlite3_column_int64(s, 0);
+		d->next_due = sqlite3_column_int64(s, 1);
+		if (sqlite3_column_type(s, 2) == SQLITE_TEXT)
+			*snapshot = xstrdup((const char *)sqlite3_column_text(s, 2));
+		d->nchanges = sqlite3_column_int64(s, 3);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "reading a domain", errstr);
+	return found;
+}
+
 /* Lists a domain's changes, newest first. */
 int
 store_history(struct store *st, const char *domain, size_t limit,

@@ -52,6 +52,12 @@ struct store_domain {
 int store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void *arg),
 		      void *arg, char **errstr);
 
+/* Reads what the store knows of one domain into *d (name borrowed from the argument) and
+ * its latest snapshot text into *snapshot (caller frees; NULL when never checked). Returns
+ * 1 when found, 0 when the store does not know domain, -1 on error. */
+int store_get_domain(struct store *st, const char *domain, struct store_domain *d, char **snapshot,
+		     char **errstr);
+
 /* One entry of the change history. The strings are borrowed for the call. */
 struct store_change {
 	int64_t id;

@@ -1,0 +1,302 @@
+/* mxwatchd: the monitoring daemon. Wires lib/ together; all logic lives there. */
+#include "config.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "dns.h"
+#include "log.h"
+#include "monitor.h"
+#include "snap.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define DEFAULT_CONFIG "/etc/mxwatch/mxwatch.yaml"
+#define EXIT_UNKNOWN 3
+#define EXIT_USAGE 64
+#define EXIT_CONFIG 78
+
+struct daemon {
+	struct event_base *base;
+	const char *config_path;
+	struct dns_resolver *r;
+	struct store *st;
+	struct monitor *m;
+	bool json;
+	bool once;
+	int status;
+	struct event *sigterm, *sigint, *sighup, *stop_timer;
+};
+
+/* Prints the usage text to f. */
+static void
+usage(FILE *f)
+{
+	fputs("usage: mxwatchd [-c FILE] [--log-level LEVEL]   run, checking domains on schedule\n"
+	      "       mxwatchd [-c FILE] -t                    check the configuration and exit\n"
+	      "       mxwatchd [-c FILE] --once [--json]       check every domain once and exit\n"
+	      "       mxwatchd -V                              print the versions and exit\n"
+	      "\n"
+	      "The configuration defaults to " DEFAULT_CONFIG ".\n"
+	      "Exit status: 0 ok, 3 a check could not be stored, 64 usage, 78 bad configuration.\n",
+	      f);
+}
+
+/* Loads the configuration, printing every error; returns NULL when it is not valid. */
+static struct cfg *
+load_config(const char *path)
+{
+	struct cfg *c = NULL;
+	char *err = NULL;
+
+	if (cfg_load(path, &c, &err) != 0) {
+		char *save = NULL;
+
+		for (char *line = strtok_r(err, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save))
+			log_warnx("%s", line);
+		free(err);
+		return NULL;
+	}
+	return c;
+}
+
+/* Prints or logs one change. */
+static void
+on_change(const char *domain, const struct snap_change *c, int64_t now, void *arg)
+{
+	struct daemon *d = arg;
+	json_t *before = snap_set_json(c->before), *after = snap_set_json(c->after);
+	char tb[16];
+
+	if (d->json) {
+		json_t *o;
+		char *line;
+
+		json_object_del(before, "name");
+		json_object_del(before, "type");
+		json_object_del(after, "name");
+		json_object_del(after, "type");
+		o = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O}", "type", "change", "domain", domain,
+			      "name", c->after->name, "rrtype",
+			      dns_type_name(c->after->type, tb, sizeof(tb)), "before", before,
+			      "after", after);
+		line = json_dumps(o, JSON_COMPACT);
+		puts(line);
+		free(line);
+		json_decref(o);
+	} else {
+		char *what = snap_describe(before, after, "; ");
+
+		log_info("%s: %s %s changed: %s", domain, c->after->name,
+			 dns_type_name(c->after->type, tb, sizeof(tb)), what);
+		free(what);
+	}
+	json_decref(before);
+	json_decref(after);
+}
+
+/* Logs a store failure. */
+static void
+on_error(const char *message, void *arg)
+{
+	log_warnx("%s", message);
+}
+
+/* --once is over. */
+static void
+once_done(int status, void *arg)
+{
+	struct daemon *d = arg;
+
+	d->status = status == 0 ? 0 : EXIT_UNKNOWN;
+	event_base_loopexit(d->base, NULL);
+}
+
+/* The monitor has stopped: leave the loop. */
+static void
+stopped(void *arg)
+{
+	struct daemon *d = arg;
+
+	event_base_loopexit(d->base, NULL);
+}
+
+/* Checks still running after the grace time are cancelled. */
+static void
+stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("cancelling the checks still running");
+	dns_free(d->r); /* their callbacks run now, incomplete; nothing half-done is stored */
+	d->r = NULL;
+}
+
+/* SIGTERM or SIGINT: stop scheduling, let running checks finish, commit, exit. */
+static void
+on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval grace = {3, 0};
+
+	log_info("stopping (signal %d)", (int)sig);
+	d->status = d->once ? EXIT_UNKNOWN : 0; /* a cut-short --once checked not everything */
+	event_del(d->sigterm);
+	event_del(d->sigint);
+	d->stop_timer = evtimer_new(d->base, stop_timeout, d);
+	evtimer_add(d->stop_timer, &grace);
+	monitor_stop(d->m, stopped, d);
+}
+
+/* SIGHUP: reload the configuration whole, or keep the old one. */
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct cfg *c = load_config(d->config_path);
+	char *err = NULL;
+
+	if (c == NULL) {
+		log_warnx("reload failed: keeping the running configuration");
+		return;
+	}
+	if (monitor_set_config(d->m, c, &err) != 0) {
+		log_warnx("reload failed: %s", err);
+		free(err);
+		return;
+	}
+	log_info("configuration reloaded: %zu domains", c->ndomains);
+}
+
+/* Builds the resolver options from the configuration. */
+static void
+resolver_options(const struct cfg *c, struct dns_options *o)
+{
+	dns_options_init(o);
+	o->servers = (const char *const *)c->resolver.servers;
+	o->nservers = c->resolver.nservers;
+	o->timeout_ms = (int)c->resolver.timeout_ms;
+	o->tries = (int)c->resolver.tries;
+	o->max_inflight = c->resolver.max_inflight;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"test", no_argument, NULL, 't'},
+	    {"once", no_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct daemon d = {.config_path = DEFAULT_CONFIG};
+	struct monitor_events ev = {.change = on_change, .error = on_error, .arg = &d};
+	bool test = false;
+	struct dns_options o;
+	struct cfg *c;
+	char *err = NULL;
+	int ch;
+
+	log_set_progname("mxwatchd");
+	while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
+		enum log_level level;
+
+		switch (ch) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'o':
+			d.once = true;
+			break;
+		case 'j':
+			d.json = true;
+			break;
+		case 'l':
+			if (!log_parse_level(optarg, &level)) {
+				fprintf(stderr, "mxwatchd: --log-level wants error, warning, info "
+						"or debug\n");
+				return EXIT_USAGE;
+			}
+			log_set_level(level);
+			break;
+		case 'V':
+			printf("mxwatchd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (d.json && !d.once)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((c = load_config(d.config_path)) == NULL)
+		return EXIT_CONFIG;
+	if (test) {
+		printf("%s: configuration OK: %zu domains, %zu sinks\n", d.config_path, c->ndomains,
+		       c->nsinks);
+		cfg_free(c);
+		return 0;
+	}
+	if (c->log_level != NULL) {
+		enum log_level level;
+
+		if (log_parse_level(c->log_level, &level))
+			log_set_level(level);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	resolver_options(c, &o);
+	if (store_open(c->state, &d.st, &err) != 0 || (d.r = dns_new(d.base, &o, &err)) == NULL) {
+		log_warnx("%s", err);
+		free(err);
+		store_close(d.st);
+		cfg_free(c);
+		event_base_free(d.base);
+		return EXIT_UNKNOWN;
+	}
+	d.m = monitor_new(d.base, d.r, d.st, &ev);
+	log_info("%zu domains, state %s", c->ndomains, c->state);
+	monitor_set_config(d.m, c, &err);
+	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
+	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
+	d.sighup = evsignal_new(d.base, SIGHUP, on_reload, &d);
+	event_add(d.sigterm, NULL);
+	event_add(d.sigint, NULL);
+	if (d.once) {
+		monitor_run_once(d.m, once_done, &d);
+	} else {
+		event_add(d.sighup, NULL);
+		monitor_start(d.m);
+	}
+	event_base_dispatch(d.base);
+	monitor_free(d.m);
+	dns_free(d.r);
+	store_close(d.st);
+	event_free(d.sigterm);
+	event_free(d.sigint);
+	event_free(d.sighup);
+	if (d.stop_timer != NULL)
+		event_free(d.stop_timer);
+	event_base_free(d.base);
+	fflush(stdout);
+	return d.status;
+}

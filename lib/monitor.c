@@ -1,0 +1,464 @@
+#include "config.h"
+
+#include <event2/event.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor.h"
+#include "probe.h"
+#include "sched.h"
+#include "xmalloc.h"
+
+/* Domains stored per transaction at most, and how long a batch may wait for more. */
+#define MONITOR_BATCH 1000
+#define MONITOR_COMMIT_MS 200
+
+/* A configuration and the checks still running against it. */
+struct cfg_ref {
+	struct cfg *c;
+	const struct cfg_domain **sorted; /* by name, for lookups */
+	unsigned refs;
+};
+
+/* One running domain check. */
+struct mon_check {
+	struct monitor *m;
+	struct cfg_ref *ref;
+	const struct cfg_domain *d;
+	bool scheduled;
+};
+
+struct monitor {
+	struct event_base *base;
+	struct dns_resolver *r;
+	struct store *st;
+	struct monitor_events ev;
+	struct cfg_ref *cur;
+	struct sched *sched;
+	struct event *pump;   /* starts checks; armed for the next due time when scheduled */
+	struct event *commit; /* commits a partial batch */
+	size_t max_running;
+	bool in_tx;
+	size_t tx_count;
+	bool once;
+	size_t once_next;
+	int once_status;
+	void (*once_done)(int status, void *arg);
+	void *once_arg;
+	bool started;
+	bool stopping;
+	void (*stopped)(void *arg);
+	void *stopped_arg;
+	struct monitor_stats stats;
+};
+
+/* Orders domain pointers by name. */
+static int
+domain_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct cfg_domain *const *)a)->name,
+		      (*(const struct cfg_domain *const *)b)->name);
+}
+
+/* Wraps a configuration. */
+static struct cfg_ref *
+ref_new(struct cfg *c)
+{
+	struct cfg_ref *ref = xcalloc(1, sizeof(*ref));
+
+	ref->c = c;
+	ref->sorted = xcalloc(c->ndomains ? c->ndomains : 1, sizeof(*ref->sorted));
+	for (size_t i = 0; i < c->ndomains; i++)
+		ref->sorted[i] = &c->domains[i];
+	qsort(ref->sorted, c->ndomains, sizeof(*ref->sorted), domain_cmp);
+	return ref;
+}
+
+/* Frees a configuration no longer current once no check uses it. */
+static void
+ref_release(struct monitor *m, struct cfg_ref *ref)
+{
+	if (ref == NULL || ref == m->cur || ref->refs > 0)
+		return;
+	cfg_free(ref->c);
+	free(ref->sorted);
+	free(ref);
+}
+
+/* Finds a domain of a configuration by canonical name. */
+static const struct cfg_domain *
+ref_find(const struct cfg_ref *ref, const char *name)
+{
+	struct cfg_domain key = {.name = (char *)(uintptr_t)name};
+	const struct cfg_domain *kp = &key;
+	const struct cfg_domain **found =
+	    bsearch(&kp, ref->sorted, ref->c->ndomains, sizeof(*ref->sorted), domain_cmp);
+
+	return found ? *found : NULL;
+}
+
+/* Reports an error to the owner. */
+static void
+report(struct monitor *m, char *msg)
+{
+	m->stats.store_errors++;
+	m->once_status = -1;
+	if (m->ev.error != NULL)
+		m->ev.error(msg, m->ev.arg);
+	free(msg);
+}
+
+/* Commits the open batch, if any. */
+static void
+commit(struct monitor *m)
+{
+	char *err = NULL;
+
+	evtimer_del(m->commit);
+	if (!m->in_tx)
+		return;
+	m->in_tx = false;
+	m->tx_count = 0;
+	if (store_commit(m->st, &err) != 0)
+		report(m, err);
+}
+
+/* Opens a batch when none is open. */
+static bool
+begin(struct monitor *m)
+{
+	struct timeval tv = {0, MONITOR_COMMIT_MS * 1000};
+	char *err = NULL;
+
+	if (m->in_tx)
+		return true;
+	if (store_begin(m->st, &err) != 0) {
+		report(m, err);
+		return false;
+	}
+	m->in_tx = true;
+	evtimer_add(m->commit, &tv);
+	return true;
+}
+
+/* Timer: commits a batch that waited long enough. */
+static void
+commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	commit(arg);
+}
+
+/* Stores one finished check: carries unknown outcomes, diffs, records. */
+static void
+record(struct monitor *m, struct snap *snap, int64_t now)
+{
+	struct snap *prev = NULL;
+	struct snap_change *changes = NULL;
+	size_t n;
+	char *err = NULL;
+
+	if (!begin(m))
+		return;
+	if (store_get_snapshot(m->st, snap->domain, &prev, &err) != 0) {
+		/* An unreadable old state is reported and replaced, never a crash. */
+		report(m, err);
+		err = NULL;
+		prev = NULL;
+	}
+	snap_carry(snap, prev);
+	n = snap_diff(prev, snap, &changes);
+	if (store_put_check(m->st, snap, changes, n, now, &err) != 0) {
+		report(m, err);
+		store_rollback(m->st);
+		m->in_tx = false;
+		m->tx_count = 0;
+	} else {
+		for (size_t i = 0; i < n && m->ev.change != NULL; i++)
+			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
+		m->stats.checks++;
+		m->stats.changes += n;
+		if (++m->tx_count >= MONITOR_BATCH)
+			commit(m);
+	}
+	free(changes);
+	snap_free(prev);
+}
+
+/* Asks for the pump to run from the loop. */
+static void
+want_pump(struct monitor *m)
+{
+	event_active(m->pump, 0, 0);
+}
+
+/* A domain check is over. */
+static void
+check_done(struct snap *snap, bool complete, void *arg)
+{
+	struct mon_check *c = arg;
+	struct monitor *m = c->m;
+	int64_t now = time(NULL);
+
+	m->stats.running--;
+	if (complete)
+		record(m, snap, now);
+	snap_free(snap);
+	if (c->scheduled) {
+		int64_t due = sched_done(m->sched, c->d->name, now);
+		char *err = NULL;
+
+		if (due >= 0 && begin(m) && store_set_next_due(m->st, c->d->name, due, &err) != 0)
+			report(m, err);
+	}
+	c->ref->refs--;
+	ref_release(m, c->ref);
+	free(c);
+	want_pump(m);
+}
+
+/* Starts one domain check. */
+static void
+start_check(struct monitor *m, const struct cfg_domain *d, bool scheduled)
+{
+	struct mon_check *c = xcalloc(1, sizeof(*c));
+
+	c->m = m;
+	c->ref = m->cur;
+	c->d = d;
+	c->scheduled = scheduled;
+	if (probe_start(m->r, d, check_done, c) != 0) {
+		free(c);
+		if (scheduled)
+			sched_done(m->sched, d->name, time(NULL));
+		return;
+	}
+	m->cur->refs++;
+	m->stats.running++;
+}
+
+/* Starts what is due, and finishes once/stop when nothing is left. */
+static void
+pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+	int64_t now = time(NULL);
+
+	while (!m->stopping && m->stats.running < m->max_running) {
+		if (m->once && m->once_next < m->cur->c->ndomains) {
+			start_check(m, &m->cur->c->domains[m->once_next++], false);
+		} else if (m->started) {
+			const char *name = sched_take(m->sched, now);
+			const struct cfg_domain *d = name ? ref_find(m->cur, name) : NULL;
+
+			if (name == NULL)
+				break;
+			if (d != NULL)
+				start_check(m, d, true);
+			else
+				sched_done(m->sched, name, now);
+		} else {
+			break;
+		}
+	}
+	if (m->stats.running > 0)
+		return;
+	if (m->once && m->once_next >= m->cur->c->ndomains) {
+		m->once = false;
+		commit(m);
+		m->once_done(m->once_status, m->once_arg);
+		return;
+	}
+	if (m->stopping) {
+		commit(m);
+		m->stopping = false;
+		m->started = false;
+		m->stopped(m->stopped_arg);
+		return;
+	}
+	if (m->started) {
+		int64_t next = sched_next(m->sched);
+
+		if (next >= 0) {
+			struct timeval tv = {next > now ? next - now : 0, 0};
+
+			evtimer_add(m->pump, &tv);
+		}
+		if (m->tx_count > 0 && next > now)
+			commit(m); /* idle until the next due: nothing waits uncommitted */
+	}
+}
+
+/* Creates a monitor. */
+struct monitor *
+monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
+	    const struct monitor_events *ev)
+{
+	struct monitor *m = xcalloc(1, sizeof(*m));
+
+	m->base = base;
+	m->r = r;
+	m->st = st;
+	if (ev != NULL)
+		m->ev = *ev;
+	m->sched = sched_new();
+	m->pump = evtimer_new(base, pump_cb, m);
+	m->commit = evtimer_new(base, commit_cb, m);
+	m->max_running = 1;
+	return m;
+}
+
+/* Frees a monitor. */
+void
+monitor_free(struct monitor *m)
+{
+	struct cfg_ref *cur;
+
+	if (m == NULL)
+		return;
+	commit(m);
+	cur = m->cur;
+	m->cur = NULL;
+	if (cur != NULL)
+		cur->refs = 0;
+	ref_release(m, cur);
+	sched_free(m->sched);
+	event_free(m->pump);
+	event_free(m->commit);
+	free(m);
+}
+
+/* A persisted due time, read from the store. */
+struct due {
+	char *name;
+	int64_t due;
+};
+
+/* Orders due times by name. */
+static int
+due_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct due *)a)->name, ((const struct due *)b)->name);
+}
+
+/* Collects a domain's persisted due time. */
+static int
+collect_due(const struct store_domain *d, void *arg)
+{
+	void **tree = arg;
+	struct due *e = xmalloc(sizeof(*e));
+
+	e->name = xstrdup(d->name);
+	e->due = d->next_due;
+	tsearch(e, tree, due_cmp);
+	return 0;
+}
+
+/* Frees a due time (tdestroy callback). */
+static void
+due_free(void *p)
+{
+	struct due *e = p;
+
+	free(e->name);
+	free(e);
+}
+
+/* Brings the scheduler in line with the current configuration. */
+static int
+sync_sched(struct monitor *m, const struct cfg_ref *old, char **errstr)
+{
+	const struct cfg *c = m->cur->c;
+	void *dues = NULL;
+	int64_t now = time(NULL);
+	size_t fresh = 0, rank = 0;
+
+	if (store_each_domain(m->st, collect_due, &dues, errstr) != 0)
+		return -1;
+	for (size_t i = 0; old != NULL && i < old->c->ndomains; i++)
+		if (ref_find(m->cur, old->c->domains[i].name) == NULL)
+			sched_remove(m->sched, old->c->domains[i].name);
+	for (size_t i = 0; i < c->ndomains; i++)
+		if (sched_due_of(m->sched, c->domains[i].name) < 0)
+			fresh++;
+	for (size_t i = 0; i < c->ndomains; i++) {
+		const struct cfg_domain *d = &c->domains[i];
+		unsigned interval = d->interval_s ? d->interval_s : c->interval_s;
+		struct due key = {.name = d->name}, **found;
+		bool is_new = sched_due_of(m->sched, d->name) < 0;
+
+		found = tfind(&key, &dues, due_cmp);
+		sched_add(m->sched, d->name, interval, found ? (*found)->due : 0, now, rank, fresh);
+		if (is_new)
+			rank++;
+	}
+	tdestroy(dues, due_free);
+	m->stats.domains = c->ndomains;
+	return 0;
+}
+
+/* Takes a new configuration. */
+int
+monitor_set_config(struct monitor *m, struct cfg *c, char **errstr)
+{
+	struct cfg_ref *old = m->cur;
+
+	m->cur = ref_new(c);
+	m->max_running = c->resolver.max_inflight / 4 ? c->resolver.max_inflight / 4 : 1;
+	m->stats.domains = c->ndomains;
+	if (m->started && sync_sched(m, old, errstr) != 0) {
+		/* Keep the old configuration: it still matches the scheduler. */
+		struct cfg_ref *fresh = m->cur;
+
+		m->cur = old;
+		ref_release(m, fresh);
+		return -1;
+	}
+	ref_release(m, old);
+	if (m->started)
+		want_pump(m);
+	return 0;
+}
+
+/* Checks every domain once. */
+void
+monitor_run_once(struct monitor *m, void (*done)(int status, void *arg), void *arg)
+{
+	m->once = true;
+	m->once_next = 0;
+	m->once_status = 0;
+	m->once_done = done;
+	m->once_arg = arg;
+	want_pump(m);
+}
+
+/* Runs on schedule. */
+void
+monitor_start(struct monitor *m)
+{
+	char *err = NULL;
+
+	m->started = true;
+	if (sync_sched(m, NULL, &err) != 0)
+		report(m, err);
+	want_pump(m);
+}
+
+/* Stops after the running checks. */
+void
+monitor_stop(struct monitor *m, void (*stopped)(void *arg), void *arg)
+{
+	m->stopping = true;
+	m->stopped = stopped;
+	m->stopped_arg = arg;
+	evtimer_del(m->pump);
+	want_pump(m);
+}
+
+/* Reports the counters. */
+void
+monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
+{
+	*st = m->stats;
+}

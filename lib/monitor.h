@@ -1,0 +1,60 @@
+/*
+ * The monitor: checks the configured domains (once, or on schedule), keeps their state in
+ * the store and reports each change. It wires cfg, sched, probe, snap and store together on
+ * one event base; the daemon only creates it and feeds it signals.
+ */
+#ifndef MXW_MONITOR_H
+#define MXW_MONITOR_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "dns.h"
+#include "snap.h"
+#include "store.h"
+
+struct event_base;
+struct monitor;
+
+/* What the monitor tells its owner. Every member may be NULL. */
+struct monitor_events {
+	/* A change of domain, recorded in the transaction that is being built. */
+	void (*change)(const char *domain, const struct snap_change *c, int64_t now, void *arg);
+	/* A failure that stops nothing but must be seen (store errors): message only. */
+	void (*error)(const char *message, void *arg);
+	void *arg;
+};
+
+/* Creates a monitor on base using resolver r and store st (both borrowed). */
+struct monitor *monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
+			    const struct monitor_events *ev);
+/* Frees the monitor and every configuration it holds; call after it stopped. */
+void monitor_free(struct monitor *m);
+
+/* Gives the monitor a configuration (it takes c, also on failure). Domains added are scheduled
+ * (spread over their interval, or at their persisted due time), removed ones are dropped; checks
+ * running finish against the configuration they started with. Returns 0 or -1 with *errstr. */
+int monitor_set_config(struct monitor *m, struct cfg *c, char **errstr);
+
+/* Checks every configured domain once, stores the results, then calls done with 0, or -1
+ * when a store write failed. */
+void monitor_run_once(struct monitor *m, void (*done)(int status, void *arg), void *arg);
+
+/* Checks domains as they fall due, until monitor_stop. */
+void monitor_start(struct monitor *m);
+
+/* Stops taking new checks, lets the running ones finish (or, with cancel, abandons them),
+ * commits, then calls stopped. */
+void monitor_stop(struct monitor *m, void (*stopped)(void *arg), void *arg);
+
+/* Counters for status output. */
+struct monitor_stats {
+	uint64_t checks;  /* domain checks stored */
+	uint64_t changes; /* changes recorded */
+	uint64_t store_errors;
+	size_t running; /* domain checks in progress */
+	size_t domains; /* configured domains */
+};
+void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
+
+#endif
