@@ -169,7 +169,7 @@ START_TEST(test_full_config_sets_every_field)
 	s = &c->sinks[1];
 	ck_assert_str_eq(s->name, "mail-ops");
 	ck_assert_int_eq(s->type, CFG_SINK_SLACK);
-	ck_assert_str_eq(s->url, "https://hooks.slack.com/services/T000/B000/XXXX");
+	ck_assert_str_eq(s->url, "https://slack-webhook.invalid/services/test-only-secret");
 	ck_assert_ptr_null(s->routing_key);
 	ck_assert_ptr_null(s->secret);
 	ck_assert_int_eq(s->min_severity, SEV_WARNING);
