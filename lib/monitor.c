@@ -27,6 +27,7 @@ struct mon_check {
 	struct monitor *m;
 	struct cfg_ref *ref;
 	const struct cfg_domain *d;
+	struct snap *prev; /* the stored snapshot the check started from, or NULL */
 	bool scheduled;
 };
 
@@ -150,23 +151,17 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 	commit(arg);
 }
 
-/* Stores one finished check: carries unknown outcomes, diffs, records. */
+/* Stores one finished check against the state it started from: carries unknown outcomes,
+ * diffs, records. */
 static void
-record(struct monitor *m, struct snap *snap, int64_t now)
+record(struct monitor *m, struct snap *snap, const struct snap *prev, int64_t now)
 {
-	struct snap *prev = NULL;
 	struct snap_change *changes = NULL;
 	size_t n;
 	char *err = NULL;
 
 	if (!begin(m))
 		return;
-	if (store_get_snapshot(m->st, snap->domain, &prev, &err) != 0) {
-		/* An unreadable old state is reported and replaced, never a crash. */
-		report(m, err);
-		err = NULL;
-		prev = NULL;
-	}
 	snap_carry(snap, prev);
 	n = snap_diff(prev, snap, &changes);
 	if (store_put_check(m->st, snap, changes, n, now, &err) != 0) {
@@ -183,7 +178,6 @@ record(struct monitor *m, struct snap *snap, int64_t now)
 			commit(m);
 	}
 	free(changes);
-	snap_free(prev);
 }
 
 /* Asks for the pump to run from the loop. */
@@ -203,8 +197,9 @@ check_done(struct snap *snap, bool complete, void *arg)
 
 	m->stats.running--;
 	if (complete)
-		record(m, snap, now);
+		record(m, snap, c->prev, now);
 	snap_free(snap);
+	snap_free(c->prev);
 	if (c->scheduled) {
 		int64_t due = sched_done(m->sched, c->d->name, now);
 		char *err = NULL;
@@ -223,12 +218,19 @@ static void
 start_check(struct monitor *m, const struct cfg_domain *d, bool scheduled)
 {
 	struct mon_check *c = xcalloc(1, sizeof(*c));
+	char *err = NULL;
 
 	c->m = m;
 	c->ref = m->cur;
 	c->d = d;
 	c->scheduled = scheduled;
-	if (probe_start(m->r, d, check_done, c) != 0) {
+	if (store_get_snapshot(m->st, d->name, &c->prev, &err) != 0) {
+		/* An unreadable old state is reported and replaced, never a crash. */
+		report(m, err);
+		c->prev = NULL;
+	}
+	if (probe_start(m->r, d, c->prev, check_done, c) != 0) {
+		snap_free(c->prev);
 		free(c);
 		if (scheduled)
 			sched_done(m->sched, d->name, time(NULL));

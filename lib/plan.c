@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,33 @@ plan_next(const struct cfg_domain *d, const struct dns_result *res, unsigned dep
 	default:
 		break;
 	}
+	return n;
+}
+
+/* Plans the follow-ups of a set's last known state. */
+size_t
+plan_next_known(const struct cfg_domain *d, const struct snap_set *set, unsigned depth,
+		struct plan_query **out)
+{
+	struct dns_result res = {.qname = set->name, .qtype = set->type, .outcome = set->known};
+	size_t n;
+
+	*out = NULL;
+	if (!dns_outcome_is_known(set->known))
+		return 0;
+	res.rrs = set->nrecords ? xcalloc(set->nrecords, sizeof(*res.rrs)) : NULL;
+	res.nrrs = set->nrecords;
+	for (size_t i = 0; i < set->nrecords; i++) {
+		const char *data = set->records[i];
+
+		if (set->type == DNS_T_MX && strchr(data, ' ') != NULL)
+			data = strchr(data, ' ') + 1;
+		res.rrs[i].type = set->type;
+		res.rrs[i].data = (char *)(uintptr_t)data;
+		res.rrs[i].len = strlen(data);
+	}
+	n = plan_next(d, &res, depth, out);
+	free(res.rrs);
 	return n;
 }
 

@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "dns.h"
+#include "snap.h"
 
 /* How deep the SPF include/redirect chain is followed (RFC 7208 allows 10 lookups). */
 #define PLAN_SPF_MAX_DEPTH 10
@@ -27,6 +28,11 @@ size_t plan_first(const struct cfg_domain *d, struct plan_query **out);
 /* Returns the queries that the answer res to a query of the given depth calls for. */
 size_t plan_next(const struct cfg_domain *d, const struct dns_result *res, unsigned depth,
 		 struct plan_query **out);
+
+/* Returns the queries that the last known state of a set calls for: used when this check's
+ * answer for the set is unknown, so that what depends on it stays watched. */
+size_t plan_next_known(const struct cfg_domain *d, const struct snap_set *set, unsigned depth,
+		       struct plan_query **out);
 
 /* Frees a list of queries. */
 void plan_free(struct plan_query *q, size_t n);

@@ -18,6 +18,7 @@ struct probe_q {
 struct probe {
 	struct dns_resolver *r;
 	const struct cfg_domain *d;
+	const struct snap *prev;
 	probe_cb cb;
 	void *arg;
 	struct snap *snap;
@@ -99,8 +100,15 @@ probe_answer(const struct dns_result *res, void *arg)
 	if (res->cancelled) {
 		p->complete = false;
 	} else {
+		const struct snap_set *old = NULL;
+
 		snap_put(p->snap, res);
-		n = plan_next(p->d, res, pq->depth, &next);
+		if (!dns_outcome_is_known(res->outcome) && p->prev != NULL)
+			old = snap_get(p->prev, res->qname, res->qtype);
+		if (old != NULL)
+			n = plan_next_known(p->d, old, pq->depth, &next);
+		else
+			n = plan_next(p->d, res, pq->depth, &next);
 		ask_all(p, next, n);
 	}
 	free(pq);
@@ -110,7 +118,8 @@ probe_answer(const struct dns_result *res, void *arg)
 
 /* Starts a check of one domain. */
 int
-probe_start(struct dns_resolver *r, const struct cfg_domain *d, probe_cb cb, void *arg)
+probe_start(struct dns_resolver *r, const struct cfg_domain *d, const struct snap *prev,
+	    probe_cb cb, void *arg)
 {
 	struct probe *p = xcalloc(1, sizeof(*p));
 	struct plan_query *q;
@@ -118,6 +127,7 @@ probe_start(struct dns_resolver *r, const struct cfg_domain *d, probe_cb cb, voi
 
 	p->r = r;
 	p->d = d;
+	p->prev = prev;
 	p->cb = cb;
 	p->arg = arg;
 	p->complete = true;

@@ -18,8 +18,11 @@
  * the resolver shut down before every answer came (the snapshot must then not be kept). */
 typedef void (*probe_cb)(struct snap *snap, bool complete, void *arg);
 
-/* Starts checking domain d (borrowed: it must live until the callback). Returns 0, or -1
- * when the resolver is shutting down (the callback is then never called). */
-int probe_start(struct dns_resolver *r, const struct cfg_domain *d, probe_cb cb, void *arg);
+/* Starts checking domain d. prev is the domain's last stored snapshot, or NULL: where an
+ * answer is unknown, the follow-ups of its last known records are still asked. d and prev
+ * are borrowed and must live until the callback. Returns 0, or -1 when the resolver is
+ * shutting down (the callback is then never called). */
+int probe_start(struct dns_resolver *r, const struct cfg_domain *d, const struct snap *prev,
+		probe_cb cb, void *arg);
 
 #endif

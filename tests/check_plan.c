@@ -213,6 +213,40 @@ START_TEST(test_ptr_names_get_address_queries)
 }
 END_TEST
 
+START_TEST(test_last_known_records_keep_their_dependants_watched)
+{
+	static char name[] = "example.com.", r1[] = "10 mail.example.com.", r2[] = "0 .";
+	static char txt[] = "v=spf1 include:_spf.example.net -all";
+	static char *mx[] = {r1, r2}, *spf[] = {txt};
+	struct snap_set set = {.name = name,
+			       .type = DNS_T_MX,
+			       .outcome = DNS_SERVFAIL,
+			       .known = DNS_ANSWER,
+			       .records = mx,
+			       .nrecords = 2};
+	struct cfg_domain d;
+	struct plan_query *q;
+	size_t n;
+	char *text;
+
+	full_domain(&d);
+	n = plan_next_known(&d, &set, 0, &q);
+	text = render(q, n);
+	ck_assert_str_eq(text, "A mail.example.com. 0\nAAAA mail.example.com. 0\n");
+	free(text);
+	set.type = DNS_T_TXT;
+	set.records = spf;
+	set.nrecords = 1;
+	n = plan_next_known(&d, &set, 0, &q);
+	text = render(q, n);
+	ck_assert_str_eq(text, "TXT _spf.example.net. 1\n");
+	free(text);
+	/* Never known: nothing to go on. */
+	set.known = DNS_ERROR;
+	ck_assert_int_eq(plan_next_known(&d, &set, 0, &q), 0);
+}
+END_TEST
+
 START_TEST(test_spf_target_parsing)
 {
 	char **t;
@@ -253,6 +287,7 @@ plan_suite(void)
 	tcase_add_test(tc, test_mail_name_without_mx_watches_its_implicit_mx);
 	tcase_add_test(tc, test_spf_includes_and_redirect_are_followed_one_level_deeper);
 	tcase_add_test(tc, test_ptr_names_get_address_queries);
+	tcase_add_test(tc, test_last_known_records_keep_their_dependants_watched);
 	tcase_add_test(tc, test_spf_target_parsing);
 	tcase_add_test(tc, test_reverse_names);
 	suite_add_tcase(s, tc);

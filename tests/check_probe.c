@@ -108,7 +108,7 @@ START_TEST(test_whole_check_follows_mx_spf_chain_and_ptr)
 	o.timeout_ms = 500;
 	r = dns_new(base, &o, &err);
 	ck_assert_msg(r != NULL, "%s", err);
-	ck_assert_int_eq(probe_start(r, &d, probe_done, &done), 0);
+	ck_assert_int_eq(probe_start(r, &d, NULL, probe_done, &done), 0);
 	event_base_dispatch(base);
 	ck_assert_int_eq(done.calls, 1);
 	ck_assert(done.complete);
@@ -160,7 +160,7 @@ START_TEST(test_check_cut_short_by_shutdown_is_incomplete)
 	o.servers = servers;
 	o.nservers = 1;
 	r = dns_new(base, &o, &err);
-	ck_assert_int_eq(probe_start(r, &d, probe_done, &done), 0);
+	ck_assert_int_eq(probe_start(r, &d, NULL, probe_done, &done), 0);
 	dns_free(r); /* before the loop ever ran */
 	ck_assert_int_eq(done.calls, 1);
 	ck_assert(!done.complete);
