@@ -512,7 +512,7 @@ cmd_show(int argc, char **argv)
 		free(line);
 		json_decref(o);
 	} else {
-		printf("%s: last checked %s, next due %s, %lld changes recorded\n", so.domain,
+		printf("%s: last checked %s, next due %s, changes recorded: %lld\n", so.domain,
 		       fmt_time(d.last_check, t1, sizeof(t1)), fmt_time(d.next_due, t2, sizeof(t2)),
 		       (long long)d.nchanges);
 		for (size_t i = 0; snap && i < snap->nsets; i++)
