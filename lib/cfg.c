@@ -46,7 +46,7 @@ cfg_conv_server(struct ctx *x, const struct node *n)
 		free(err);
 		return NULL;
 	}
-	return xstrdup(n->value);
+	return cfg_arena_strdup(x->mem, n->value);
 }
 
 /* Reads resolver:. */
@@ -226,14 +226,18 @@ cfg_top_included(struct ctx *x, const struct node *n)
 int
 cfg_load(const char *path, struct cfg **out, char **errstr)
 {
+	struct cfg_store *st = xmalloc(sizeof(*st));
 	struct ctx x;
 
+	cfg_defaults(&st->c);
+	st->mem = cfg_arena_new();
 	memset(&x, 0, sizeof(x));
-	x.c = xmalloc(sizeof(*x.c));
-	cfg_defaults(x.c);
+	x.c = &st->c;
+	x.mem = st->mem;
 	x.dir = cfg_dir_of(path);
 	cfg_read_file(&x, path, NULL);
 	cfg_read_includes(&x);
+	cfg_domains_fit(&x);
 	cfg_check_duplicates(&x);
 	free(x.dir);
 	if (x.nerrs == 0) {
@@ -255,17 +259,6 @@ cfg_free_strs(char **v, size_t n)
 	free(v);
 }
 
-/* Frees labels. */
-static void
-cfg_free_labels(struct cfg_label *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].key);
-		free(v[i].value);
-	}
-	free(v);
-}
-
 /* Wipes and frees a secret. */
 static void
 cfg_free_secret(char *s)
@@ -276,41 +269,29 @@ cfg_free_secret(char *s)
 	free(s);
 }
 
-/* Frees a configuration. */
+/* Frees a configuration and the arena with its domains, lists and labels. */
 void
 cfg_free(struct cfg *c)
 {
+	struct cfg_store *st = (struct cfg_store *)c;
+
 	if (c == NULL)
 		return;
 	cfg_free_strs(c->files, c->nfiles);
-	cfg_free_strs(c->resolver.servers, c->resolver.nservers);
 	free(c->log_level);
 	free(c->state);
 	free(c->http_listen);
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct cfg_sink *s = &c->sinks[i];
 
-		free(s->name);
 		cfg_free_secret(s->url);
 		cfg_free_secret(s->routing_key);
 		cfg_free_secret(s->secret);
-		cfg_free_labels(s->match, s->nmatch);
 	}
 	free(c->sinks);
-	for (size_t i = 0; i < c->ndomains; i++) {
-		struct cfg_domain *d = &c->domains[i];
-
-		free(d->name);
-		cfg_free_labels(d->labels, d->nlabels);
-		cfg_free_strs(d->mail_names, d->nmail_names);
-		free(d->ses.region);
-		free(d->ses.mail_from);
-		cfg_free_strs(d->ses.dkim_tokens, d->ses.ndkim_tokens);
-		cfg_free_strs(d->sending_ips, d->nsending_ips);
-		cfg_free_strs(d->dkim_selectors, d->ndkim_selectors);
-	}
 	free(c->domains);
-	free(c);
+	cfg_arena_free(st->mem);
+	free(st);
 }
 
 /* Finds a domain by name, in any case and with or without the trailing dot. */

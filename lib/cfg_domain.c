@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +11,14 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Canonicalises a DNS name (lower case, no trailing dot) into a new string, or returns NULL
- * and why not: labels are 1..63 of a-z, 0-9, '-' and '_', not starting or ending with '-'. */
+/* Canonicalises a DNS name (lower case, no trailing dot) into a new string in the
+ * configuration's arena, or returns NULL and why not: labels are 1..63 of a-z, 0-9, '-' and
+ * '_', not starting or ending with '-'. */
 static char *
-cfg_name_canon(const char *s, size_t minlabels, const char **why)
+cfg_name_canon(struct ctx *x, const char *s, size_t minlabels, const char **why)
 {
 	size_t len = strlen(s), nlabels = 0, start = 0;
-	char *out;
+	char out[254];
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
@@ -28,7 +30,8 @@ cfg_name_canon(const char *s, size_t minlabels, const char **why)
 		*why = "longer than 253 characters";
 		return NULL;
 	}
-	out = xstrndup(s, len);
+	memcpy(out, s, len);
+	out[len] = '\0';
 	for (size_t i = 0; i <= len; i++) {
 		char ch = out[i];
 
@@ -37,33 +40,30 @@ cfg_name_canon(const char *s, size_t minlabels, const char **why)
 		if (ch != '.' && ch != '\0') {
 			if (!cfg_lower(ch) && !cfg_digit(ch) && ch != '-' && ch != '_') {
 				*why = "only a-z, 0-9, '-' and '_' may be used";
-				goto bad;
+				return NULL;
 			}
 			continue;
 		}
 		if (i == start) {
 			*why = "empty label";
-			goto bad;
+			return NULL;
 		}
 		if (i - start > 63) {
 			*why = "a label is longer than 63 characters";
-			goto bad;
+			return NULL;
 		}
 		if (out[start] == '-' || out[i - 1] == '-') {
 			*why = "a label starts or ends with '-'";
-			goto bad;
+			return NULL;
 		}
 		nlabels++;
 		start = i + 1;
 	}
 	if (nlabels < minlabels) {
 		*why = "needs at least two labels";
-		goto bad;
+		return NULL;
 	}
-	return out;
-bad:
-	free(out);
-	return NULL;
+	return cfg_arena_strndup(x->mem, out, len);
 }
 
 /* Canonicalises a domain name. */
@@ -71,7 +71,7 @@ static char *
 cfg_conv_domain(struct ctx *x, const struct node *n)
 {
 	const char *why;
-	char *name = cfg_name_canon(n->value, 2, &why);
+	char *name = cfg_name_canon(x, n->value, 2, &why);
 
 	if (name == NULL)
 		cfg_err(x, n, "bad domain name \"%s\": %s", n->value, why);
@@ -83,7 +83,7 @@ static char *
 cfg_conv_mail_name(struct ctx *x, const struct node *n)
 {
 	const char *why;
-	char *name = cfg_name_canon(n->value, 2, &why);
+	char *name = cfg_name_canon(x, n->value, 2, &why);
 
 	if (name == NULL)
 		cfg_err(x, n, "bad mail name \"%s\": %s", n->value, why);
@@ -95,7 +95,7 @@ static char *
 cfg_conv_selector(struct ctx *x, const struct node *n)
 {
 	const char *why;
-	char *name = cfg_name_canon(n->value, 1, &why);
+	char *name = cfg_name_canon(x, n->value, 1, &why);
 
 	if (name == NULL)
 		cfg_err(x, n, "bad DKIM selector \"%s\": %s", n->value, why);
@@ -120,7 +120,7 @@ cfg_conv_ip(struct ctx *x, const struct node *n)
 	}
 	if (inet_ntop(family, addr, text, sizeof(text)) == NULL)
 		fatal("inet_ntop");
-	return xstrdup(text);
+	return cfg_arena_strdup(x->mem, text);
 }
 
 /* Checks an SES Easy DKIM token: 32 characters of a-z and 2-7. */
@@ -136,7 +136,7 @@ cfg_conv_token(struct ctx *x, const struct node *n)
 			s);
 		return NULL;
 	}
-	return xstrdup(s);
+	return cfg_arena_strdup(x->mem, s);
 }
 
 /* True for AWS region names: ^[a-z]{2}(-gov)?-[a-z]+-[0-9]+$. */
@@ -182,7 +182,7 @@ cfg_ses(struct ctx *x, const struct node *n, struct cfg_domain *d)
 	d->has_ses = true;
 	if (f.val[K_REGION] != NULL && (s = cfg_scalar(x, f.val[K_REGION], "region")) != NULL) {
 		if (cfg_region_ok(s))
-			d->ses.region = xstrdup(s);
+			d->ses.region = cfg_arena_strdup(x->mem, s);
 		else
 			cfg_err(x, f.val[K_REGION],
 				"bad SES region \"%s\": expected e.g. us-east-1 or eu-west-2", s);
@@ -190,7 +190,7 @@ cfg_ses(struct ctx *x, const struct node *n, struct cfg_domain *d)
 	if (f.val[K_MAIL_FROM] != NULL && cfg_scalar(x, f.val[K_MAIL_FROM], "mail_from") != NULL) {
 		const char *why;
 
-		d->ses.mail_from = cfg_name_canon(f.val[K_MAIL_FROM]->value, 2, &why);
+		d->ses.mail_from = cfg_name_canon(x, f.val[K_MAIL_FROM]->value, 2, &why);
 		if (d->ses.mail_from == NULL)
 			cfg_err(x, f.val[K_MAIL_FROM], "bad mail_from \"%s\": %s",
 				f.val[K_MAIL_FROM]->value, why);
@@ -214,7 +214,7 @@ cfg_add_domain(struct ctx *x, const struct cfg_domain *d)
 }
 
 /* Reads one entry of domains:. */
-static void
+void
 cfg_domain(struct ctx *x, const struct node *n)
 {
 	static const char *const keys[] = {"name",	  "labels",	    "mail_names", "ses",
@@ -240,8 +240,8 @@ cfg_domain(struct ctx *x, const struct node *n)
 		cfg_strlist(x, f.val[K_MAIL_NAMES], "mail_names", cfg_conv_mail_name, &d.mail_names,
 			    &d.nmail_names);
 	} else if (d.name != NULL) {
-		d.mail_names = xcalloc(1, sizeof(*d.mail_names));
-		d.mail_names[0] = xstrdup(d.name);
+		d.mail_names = cfg_arena_alloc(x->mem, sizeof(*d.mail_names));
+		d.mail_names[0] = d.name;
 		d.nmail_names = 1;
 	}
 	if (f.val[K_SES] != NULL)
@@ -264,72 +264,71 @@ cfg_domains(struct ctx *x, const struct node *n)
 {
 	if (!cfg_is_list(x, n, "domains"))
 		return;
-	for (size_t i = 0; i < n->nitems; i++)
-		cfg_domain(x, n->items[i]);
+	for (const struct node *it = n->items; it != NULL; it = it->next)
+		cfg_domain(x, it);
 }
 
-/* A domain's name and its place in the list, for finding duplicates. */
-struct cfg_dup {
-	const char *name;
-	size_t idx, first;
-};
-
-/* Orders domains by name, then by position. */
-static int
-cfg_dup_by_name(const void *a, const void *b)
+/* Forgets the domains after the first n; their strings stay in the arena. */
+void
+cfg_domains_truncate(struct ctx *x, size_t n)
 {
-	const struct cfg_dup *p = a, *q = b;
-	int r = strcmp(p->name, q->name);
-
-	if (r != 0)
-		return r;
-	return p->idx < q->idx ? -1 : p->idx > q->idx;
+	if (n < x->c->ndomains)
+		x->c->ndomains = n;
 }
 
-/* Orders duplicates by position. */
-static int
-cfg_dup_by_idx(const void *a, const void *b)
+/* Gives the domain list back the room it has beyond its last domain. */
+void
+cfg_domains_fit(struct ctx *x)
 {
-	const struct cfg_dup *p = a, *q = b;
+	struct cfg *c = x->c;
 
-	return p->idx < q->idx ? -1 : p->idx > q->idx;
+	if (c->ndomains == 0 || c->ndomains == x->domains_cap)
+		return;
+	c->domains = xreallocarray(c->domains, c->ndomains, sizeof(*c->domains));
+	x->domains_cap = c->ndomains;
 }
 
-/* Reports each domain defined twice, with both places. */
+/* Hashes a name (FNV-1a), for finding duplicates. */
+static size_t
+cfg_name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Reports each domain defined twice, with both places: every later definition, in file
+ * order, against the first. */
 void
 cfg_check_duplicates(struct ctx *x)
 {
 	const struct cfg *c = x->c;
-	struct cfg_dup *v = xcalloc(c->ndomains, sizeof(*v)), *dups;
-	size_t n = 0, ndups = 0;
+	size_t cap = 16, *first; /* open addressing: index + 1 of the first domain of a name */
 
+	while (cap < 2 * c->ndomains)
+		cap *= 2;
+	first = xcalloc(cap, sizeof(*first));
 	for (size_t i = 0; i < c->ndomains; i++) {
-		if (c->domains[i].name != NULL) {
-			v[n].name = c->domains[i].name;
-			v[n++].idx = i;
+		const char *name = c->domains[i].name;
+		const struct cfg_loc *a = &c->domains[i].loc, *b;
+		size_t h;
+
+		if (name == NULL)
+			continue;
+		for (h = cfg_name_hash(name) & (cap - 1); first[h] != 0; h = (h + 1) & (cap - 1)) {
+			if (strcmp(c->domains[first[h] - 1].name, name) == 0)
+				break;
 		}
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cfg_dup_by_name);
-	dups = xcalloc(n, sizeof(*dups));
-	for (size_t i = 1, first = 0; i < n; i++) {
-		if (strcmp(v[i].name, v[first].name) != 0) {
-			first = i;
+		if (first[h] == 0) {
+			first[h] = i + 1;
 			continue;
 		}
-		dups[ndups] = v[i];
-		dups[ndups++].first = v[first].idx;
-	}
-	if (ndups > 1)
-		qsort(dups, ndups, sizeof(*dups), cfg_dup_by_idx);
-	for (size_t i = 0; i < ndups; i++) {
-		const struct cfg_loc *a = &c->domains[dups[i].idx].loc;
-		const struct cfg_loc *b = &c->domains[dups[i].first].loc;
-
+		b = &c->domains[first[h] - 1].loc;
 		cfg_err_at(x, a->file, a->line, a->col,
-			   "duplicate domain \"%s\" (first defined at %s:%u:%u)", dups[i].name,
-			   b->file, b->line, b->col);
+			   "duplicate domain \"%s\" (first defined at %s:%u:%u)", name, b->file,
+			   b->line, b->col);
 	}
-	free(dups);
-	free(v);
+	free(first);
 }

@@ -87,8 +87,7 @@ cfg_include(struct ctx *x, const struct node *n)
 	if (!cfg_is_list(x, n, "include"))
 		return;
 	x->incs = xcalloc(n->nitems, sizeof(*x->incs));
-	for (size_t i = 0; i < n->nitems; i++) {
-		const struct node *it = n->items[i];
+	for (const struct node *it = n->items; it != NULL; it = it->next) {
 		struct cfg_include *inc = &x->incs[x->nincs];
 		char *dir;
 
@@ -111,14 +110,18 @@ cfg_include(struct ctx *x, const struct node *n)
 }
 
 /* Reads one file into the configuration; from is the include pattern that named it (NULL for
- * the main file). */
+ * the main file). Domains are read as the YAML is, never all kept as nodes; what they find
+ * is ordered as if they were read after the rest of the file, and a file that does not parse
+ * gives only its syntax error. */
 void
 cfg_read_file(struct ctx *x, const char *path, const struct cfg_loc *from)
 {
 	struct cfg *c = x->c;
+	struct cfg_arena *mem;
 	struct node *root;
 	struct stat st;
 	FILE *f;
+	size_t ndomains = c->ndomains, mark = cfg_err_mark(x), streamed;
 	int err = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
@@ -145,15 +148,21 @@ cfg_read_file(struct ctx *x, const char *path, const struct cfg_loc *from)
 	c->files[c->nfiles] = xstrdup(path);
 	x->file = c->files[c->nfiles++];
 	x->included = from != NULL;
-	if (cfg_parse(x, f, &root) == 0 && root != NULL) {
+	mem = cfg_arena_new();
+	if (cfg_parse(x, f, mem, "domains", cfg_domain, &root) != 0) {
+		cfg_domains_truncate(x, ndomains);
+		cfg_err_drop(x, mark, cfg_err_mark(x) - 1);
+	} else if (root != NULL) {
+		streamed = cfg_err_mark(x);
 		if (root->type == NODE_SCALAR && root->value[0] == '\0')
 			; /* a document with nothing in it */
 		else if (x->included)
 			cfg_top_included(x, root);
 		else
 			cfg_top(x, root);
+		cfg_err_defer(x, mark, streamed);
 	}
-	cfg_node_free(root);
+	cfg_arena_free(mem);
 	fclose(f);
 }
 

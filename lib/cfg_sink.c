@@ -161,7 +161,7 @@ cfg_sink(struct ctx *x, const struct node *n, size_t idx)
 	s.loc = cfg_loc_of(x, n);
 	if (f.val[K_NAME] != NULL && (v = cfg_scalar(x, f.val[K_NAME], "name")) != NULL &&
 	    v[0] != '\0') {
-		s.name = xstrdup(v);
+		s.name = cfg_arena_strdup(x->mem, v);
 		pre = xasprintf("sinks[%zu] \"%s\"", idx, v);
 		for (size_t i = 0; i < c->nsinks; i++) {
 			const struct cfg_loc *l = &c->sinks[i].loc;
@@ -266,8 +266,10 @@ cfg_sink(struct ctx *x, const struct node *n, size_t idx)
 void
 cfg_sinks(struct ctx *x, const struct node *n)
 {
+	size_t i = 0;
+
 	if (!cfg_is_list(x, n, "sinks"))
 		return;
-	for (size_t i = 0; i < n->nitems; i++)
-		cfg_sink(x, n->items[i], i);
+	for (const struct node *it = n->items; it != NULL; it = it->next)
+		cfg_sink(x, it, i++);
 }

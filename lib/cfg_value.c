@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cfg_int.h"
-#include "xmalloc.h"
 
 /* True for ASCII a-z. */
 bool
@@ -63,8 +62,7 @@ cfg_fields(struct ctx *x, const struct node *n, const char *what, const char *wh
 	memset(f, 0, sizeof(*f));
 	if (!cfg_is_map(x, n, what))
 		return false;
-	for (size_t i = 0; i + 1 < n->nitems; i += 2) {
-		const struct node *k = n->items[i];
+	for (const struct node *k = n->items; k != NULL && k->next != NULL; k = k->next->next) {
 		size_t j;
 
 		if (k->type != NODE_SCALAR) {
@@ -83,7 +81,7 @@ cfg_fields(struct ctx *x, const struct node *n, const char *what, const char *wh
 				where != NULL ? where : "at the top level");
 		} else {
 			f->key[j] = k;
-			f->val[j] = n->items[i + 1];
+			f->val[j] = k->next;
 		}
 	}
 	return true;
@@ -220,10 +218,9 @@ cfg_strlist(struct ctx *x, const struct node *n, const char *what, cfg_conv conv
 {
 	if (!cfg_is_list(x, n, what))
 		return;
-	*out = xcalloc(n->nitems, sizeof(**out));
+	*out = cfg_arena_calloc(x->mem, n->nitems, sizeof(**out));
 	*nout = 0;
-	for (size_t i = 0; i < n->nitems; i++) {
-		const struct node *it = n->items[i];
+	for (const struct node *it = n->items; it != NULL; it = it->next) {
 		char *v;
 		size_t j;
 
@@ -233,7 +230,6 @@ cfg_strlist(struct ctx *x, const struct node *n, const char *what, cfg_conv conv
 			;
 		if (j < *nout) {
 			cfg_err(x, it, "%s: \"%s\" is listed twice", what, it->value);
-			free(v);
 			continue;
 		}
 		(*out)[(*nout)++] = v;
@@ -260,10 +256,10 @@ cfg_labels(struct ctx *x, const struct node *n, const char *what, struct cfg_lab
 {
 	if (!cfg_is_map(x, n, what))
 		return;
-	*out = xcalloc(n->nitems / 2, sizeof(**out));
+	*out = cfg_arena_calloc(x->mem, n->nitems / 2, sizeof(**out));
 	*nout = 0;
-	for (size_t i = 0; i + 1 < n->nitems; i += 2) {
-		const struct node *k = n->items[i], *v = n->items[i + 1];
+	for (const struct node *k = n->items; k != NULL && k->next != NULL; k = k->next->next) {
+		const struct node *v = k->next;
 		size_t j;
 
 		if (k->type != NODE_SCALAR) {
@@ -284,8 +280,8 @@ cfg_labels(struct ctx *x, const struct node *n, const char *what, struct cfg_lab
 		}
 		if (cfg_scalar(x, v, k->value) == NULL)
 			continue;
-		(*out)[*nout].key = xstrdup(k->value);
-		(*out)[*nout].value = xstrdup(v->value);
+		(*out)[*nout].key = cfg_arena_strdup(x->mem, k->value);
+		(*out)[*nout].value = cfg_arena_strdup(x->mem, v->value);
 		(*nout)++;
 	}
 }

@@ -104,6 +104,43 @@ cfg_err_join(struct ctx *x)
 	return s;
 }
 
+/* Returns how many errors are recorded, a mark for cfg_err_drop and cfg_err_defer. */
+size_t
+cfg_err_mark(const struct ctx *x)
+{
+	return x->nerrs;
+}
+
+/* Forgets the errors recorded between two marks. */
+void
+cfg_err_drop(struct ctx *x, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		free(x->errs[i].text);
+	memmove(x->errs + from, x->errs + to, (x->nerrs - to) * sizeof(*x->errs));
+	x->nerrs -= to - from;
+	for (size_t i = from; i < x->nerrs; i++)
+		x->errs[i].seq = i;
+}
+
+/* Moves the errors recorded between two marks after all the others, as if recorded last. */
+void
+cfg_err_defer(struct ctx *x, size_t from, size_t to)
+{
+	size_t n = to - from;
+	struct cfg_error *moved;
+
+	if (n == 0 || to == x->nerrs)
+		return;
+	moved = xreallocarray(NULL, n, sizeof(*moved));
+	memcpy(moved, x->errs + from, n * sizeof(*moved));
+	memmove(x->errs + from, x->errs + to, (x->nerrs - to) * sizeof(*x->errs));
+	memcpy(x->errs + x->nerrs - n, moved, n * sizeof(*moved));
+	free(moved);
+	for (size_t i = from; i < x->nerrs; i++)
+		x->errs[i].seq = i;
+}
+
 /* Records an error at a node of the file being read. */
 void __attribute__((format(printf, 3, 4)))
 cfg_err(struct ctx *x, const struct node *n, const char *fmt, ...)
@@ -125,27 +162,6 @@ cfg_loc_of(const struct ctx *x, const struct node *n)
 	struct cfg_loc loc = {x->file, n->line, n->col};
 
 	return loc;
-}
-
-/* Frees a node and everything under it. */
-void
-cfg_node_free(struct node *n)
-{
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < n->nitems; i++)
-		cfg_node_free(n->items[i]);
-	free(n->items);
-	free(n->value);
-	free(n);
-}
-
-/* Appends a child to a sequence or mapping node. */
-static void
-cfg_node_add(struct node *parent, struct node *child)
-{
-	parent->items = xreallocarray(parent->items, parent->nitems + 1, sizeof(*parent->items));
-	parent->items[parent->nitems++] = child;
 }
 
 /* Records libyaml's account of why a file does not parse. */
@@ -179,28 +195,97 @@ cfg_yaml_error(struct ctx *x, const yaml_parser_t *p, FILE *f)
 		cfg_err_at(x, x->file, line, col, "%s", problem);
 }
 
-/* Reads one YAML stream into a node tree (NULL when it holds no document). Returns 0, or -1
- * after recording why not: a syntax error, an alias, deep nesting or a second document. */
-int
-cfg_parse(struct ctx *x, FILE *f, struct node **root)
+/* The state of one cfg_parse: the containers open and the list being streamed. */
+struct parse {
+	struct ctx *x;
+	struct cfg_arena *mem;		  /* the tree */
+	struct cfg_arena *item_mem;	  /* the item of the streamed list being read */
+	struct node *open[CFG_MAX_DEPTH]; /* the containers open, the top first */
+	struct node *last[CFG_MAX_DEPTH]; /* the last item of each */
+	size_t depth;
+	const char *stream_key;
+	cfg_item_fn fn;
+	size_t stream; /* depth while the streamed list is the innermost container; 0: none */
+	bool key_seen; /* the top-level mapping has had stream_key */
+	bool key_next; /* the next top-level value is the first stream_key's */
+};
+
+/* Makes a node and puts it in the tree, except an item of the streamed list, which stays
+ * apart until it is handed on. */
+static struct node *
+cfg_parse_node(struct parse *p, int type, unsigned line, unsigned col, const char *value,
+	       size_t len)
 {
-	yaml_parser_t p;
+	struct cfg_arena *a = p->stream != 0 && p->depth >= p->stream ? p->item_mem : p->mem;
+	struct node *n = cfg_arena_calloc(a, 1, sizeof(*n)), *parent;
+
+	n->type = type;
+	n->line = line;
+	n->col = col;
+	if (type == NODE_SCALAR)
+		n->value = cfg_arena_strndup(a, value, len);
+	if (p->depth == 0 || p->depth == p->stream)
+		return n;
+	parent = p->open[p->depth - 1];
+	if (parent->items == NULL)
+		parent->items = n;
+	else
+		p->last[p->depth - 1]->next = n;
+	p->last[p->depth - 1] = n;
+	parent->nitems++;
+	return n;
+}
+
+/* Notes whether a node just put in the top-level mapping is the first stream_key: key, or
+ * the list that is its value, which is then streamed. */
+static void
+cfg_parse_top(struct parse *p, const struct node *n)
+{
+	if (p->depth != 1 || p->open[0]->type != NODE_MAP || p->stream_key == NULL)
+		return;
+	if (p->open[0]->nitems % 2 == 1) {
+		p->key_next =
+		    !p->key_seen && n->type == NODE_SCALAR && strcmp(n->value, p->stream_key) == 0;
+		p->key_seen = p->key_seen || p->key_next;
+	} else if (p->key_next) {
+		p->key_next = false;
+		if (n->type == NODE_SEQ)
+			p->stream = 2;
+	}
+}
+
+/* Hands on an item of the streamed list that has been read, and forgets it. */
+static void
+cfg_parse_item(struct parse *p, const struct node *item)
+{
+	p->fn(p->x, item);
+	cfg_arena_reset(p->item_mem);
+}
+
+/* Reads one YAML stream into a node tree (NULL when it holds no document), streaming the
+ * items of the first top-level stream_key: list to fn. Returns 0, or -1 after recording why
+ * not: a syntax error, an alias, deep nesting, a NUL or a second document. */
+int
+cfg_parse(struct ctx *x, FILE *f, struct cfg_arena *mem, const char *stream_key, cfg_item_fn fn,
+	  struct node **root)
+{
+	struct parse p = {.x = x, .mem = mem, .stream_key = stream_key, .fn = fn};
+	yaml_parser_t yp;
 	yaml_event_t ev;
-	struct node *stack[CFG_MAX_DEPTH];
-	size_t depth = 0;
 	int ndocs = 0, rc = 0;
 	bool done = false;
 
 	*root = NULL;
-	if (!yaml_parser_initialize(&p))
+	if (!yaml_parser_initialize(&yp))
 		fatalx("out of memory parsing %s", x->file);
-	yaml_parser_set_input_file(&p, f);
+	yaml_parser_set_input_file(&yp, f);
+	p.item_mem = cfg_arena_new();
 	while (!done) {
 		struct node *n = NULL;
 		unsigned line, col;
 
-		if (!yaml_parser_parse(&p, &ev)) {
-			cfg_yaml_error(x, &p, f);
+		if (!yaml_parser_parse(&yp, &ev)) {
+			cfg_yaml_error(x, &yp, f);
 			rc = -1;
 			break;
 		}
@@ -225,53 +310,55 @@ cfg_parse(struct ctx *x, FILE *f, struct node **root)
 			done = true;
 			break;
 		case YAML_SCALAR_EVENT:
-			n = xcalloc(1, sizeof(*n));
-			n->type = NODE_SCALAR;
-			n->value =
-			    xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
-			if (strlen(n->value) != ev.data.scalar.length) {
+			if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length) != NULL) {
 				cfg_err_at(x, x->file, line, col,
 					   "a value contains a NUL character");
 				rc = -1;
 				done = true;
+				break;
 			}
+			n = cfg_parse_node(&p, NODE_SCALAR, line, col,
+					   (const char *)ev.data.scalar.value,
+					   ev.data.scalar.length);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
-			n = xcalloc(1, sizeof(*n));
-			n->type = ev.type == YAML_SEQUENCE_START_EVENT ? NODE_SEQ : NODE_MAP;
+			n = cfg_parse_node(
+			    &p, ev.type == YAML_SEQUENCE_START_EVENT ? NODE_SEQ : NODE_MAP, line,
+			    col, NULL, 0);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			depth--;
+			p.depth--;
+			if (p.stream != 0 && p.depth == p.stream)
+				cfg_parse_item(&p, p.open[p.depth]);
+			else if (p.stream != 0 && p.depth + 1 == p.stream)
+				p.stream = 0;
 			break;
 		default:
 			break;
 		}
 		if (n != NULL) {
-			n->line = line;
-			n->col = col;
-			if (depth == 0)
+			if (p.depth == 0)
 				*root = n;
-			else
-				cfg_node_add(stack[depth - 1], n);
-			if (n->type != NODE_SCALAR) {
-				if (depth == CFG_MAX_DEPTH) {
-					cfg_err_at(x, x->file, line, col,
-						   "nested deeper than %d levels", CFG_MAX_DEPTH);
-					rc = -1;
-					done = true;
-				} else {
-					stack[depth++] = n;
-				}
+			cfg_parse_top(&p, n);
+			if (n->type == NODE_SCALAR) {
+				if (p.stream != 0 && p.depth == p.stream)
+					cfg_parse_item(&p, n);
+			} else if (p.depth == CFG_MAX_DEPTH) {
+				cfg_err_at(x, x->file, line, col, "nested deeper than %d levels",
+					   CFG_MAX_DEPTH);
+				rc = -1;
+				done = true;
+			} else {
+				p.open[p.depth++] = n;
 			}
 		}
 		yaml_event_delete(&ev);
 	}
-	yaml_parser_delete(&p);
-	if (rc != 0) {
-		cfg_node_free(*root);
+	yaml_parser_delete(&yp);
+	cfg_arena_free(p.item_mem);
+	if (rc != 0)
 		*root = NULL;
-	}
 	return rc;
 }

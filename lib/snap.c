@@ -84,9 +84,9 @@ find(const struct snap *s, const char *name, uint16_t type, bool *found)
 	return lo;
 }
 
-/* Returns the slot for (name, type), empty and with its name set, creating it if needed. */
-static struct snap_set *
-slot(struct snap *s, const char *name, uint16_t type)
+/* Returns the set (name, type), emptied, adding it in order if needed. */
+struct snap_set *
+snap_slot(struct snap *s, const char *name, uint16_t type)
 {
 	bool found;
 	size_t i = find(s, name, type, &found);
@@ -131,7 +131,7 @@ sort_unique(char **v, size_t *n)
 void
 snap_put(struct snap *s, const struct dns_result *res)
 {
-	struct snap_set *set = slot(s, res->qname, res->qtype);
+	struct snap_set *set = snap_slot(s, res->qname, res->qtype);
 
 	set->outcome = res->outcome;
 	set->known = dns_outcome_is_known(res->outcome) ? res->outcome : DNS_ERROR;
@@ -235,104 +235,6 @@ snap_set_json(const struct snap_set *set)
 	    "known", dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none",
 	    "ttl", (json_int_t)set->ttl, "records", list_json(set->records, set->nrecords),
 	    "cnames", list_json(set->cnames, set->ncnames));
-}
-
-/* Returns the stable JSON text of a snapshot. */
-char *
-snap_dump(const struct snap *s)
-{
-	json_t *sets = json_array(), *o;
-	char *text;
-
-	for (size_t i = 0; i < s->nsets; i++)
-		json_array_append_new(sets, snap_set_json(&s->sets[i]));
-	o = json_pack("{s:s, s:o}", "domain", s->domain, "sets", sets);
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (text == NULL)
-		abort(); /* only on out of memory: every string here is valid UTF-8 */
-	return text;
-}
-
-/* Reads a JSON array of strings; returns false when it is something else. */
-static bool
-list_load(json_t *a, char ***v, size_t *n)
-{
-	size_t i;
-	json_t *e;
-
-	if (!json_is_array(a))
-		return false;
-	*n = 0;
-	*v = json_array_size(a) ? xcalloc(json_array_size(a), sizeof(**v)) : NULL;
-	json_array_foreach(a, i, e)
-	{
-		if (!json_is_string(e))
-			return false;
-		(*v)[(*n)++] = xstrdup(json_string_value(e));
-	}
-	return true;
-}
-
-/* Reads one set; returns false when malformed. */
-static bool
-set_load(struct snap *s, json_t *o)
-{
-	const char *name, *type, *outcome, *known;
-	json_int_t ttl;
-	json_t *records, *cnames;
-	uint16_t t;
-	enum dns_outcome oc, kn = DNS_ERROR;
-	struct snap_set *set;
-
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", &name, "type", &type,
-			"outcome", &outcome, "known", &known, "ttl", &ttl, "records", &records,
-			"cnames", &cnames) != 0 ||
-	    !dns_type_parse(type, &t) || !dns_outcome_parse(outcome, &oc) ||
-	    (strcmp(known, "none") != 0 && !dns_outcome_parse(known, &kn)) || ttl < 0 ||
-	    ttl > UINT32_MAX)
-		return false;
-	set = slot(s, name, t);
-	set->outcome = oc;
-	set->known = kn;
-	set->ttl = (uint32_t)ttl;
-	return list_load(records, &set->records, &set->nrecords) &&
-	       list_load(cnames, &set->cnames, &set->ncnames);
-}
-
-/* Reads a snapshot back from its JSON text. */
-int
-snap_load(const char *text, struct snap **out, char **errstr)
-{
-	json_error_t jerr;
-	json_t *o = json_loads(text, 0, &jerr), *sets, *e;
-	const char *domain;
-	struct snap *s;
-	size_t i;
-
-	if (o == NULL) {
-		*errstr = xasprintf("snapshot is not JSON: %s", jerr.text);
-		return -1;
-	}
-	if (json_unpack(o, "{s:s, s:o}", "domain", &domain, "sets", &sets) != 0 ||
-	    !json_is_array(sets)) {
-		json_decref(o);
-		*errstr = xstrdup("snapshot lacks its domain or sets");
-		return -1;
-	}
-	s = snap_new(domain);
-	json_array_foreach(sets, i, e)
-	{
-		if (!set_load(s, e)) {
-			*errstr = xasprintf("snapshot of %s: set %zu is malformed", domain, i);
-			snap_free(s);
-			json_decref(o);
-			return -1;
-		}
-	}
-	json_decref(o);
-	*out = s;
-	return 0;
 }
 
 /* Compares two lists of strings. */

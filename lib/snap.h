@@ -50,6 +50,11 @@ void snap_free(struct snap *s);
  * An unknown outcome records no records (see snap_carry). */
 void snap_put(struct snap *s, const struct dns_result *res);
 
+/* Returns the set (name, type) of s with every other field zeroed (what it held is freed),
+ * adding it in order when s lacks it: for code that rebuilds a snapshot from its text
+ * (snap_load). name must be canonical; it is copied. Valid until s changes. */
+struct snap_set *snap_slot(struct snap *s, const char *name, uint16_t type);
+
 /* Returns the set (name, type) or NULL; name may be given in any case, with or without the
  * trailing dot. */
 const struct snap_set *snap_get(const struct snap *s, const char *name, uint16_t type);
