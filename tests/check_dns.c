@@ -37,16 +37,7 @@ struct got {
 static void
 ns_setup(void)
 {
-	const char *src = getenv("MXW_SRCDIR");
-	char *dir = xasprintf("%s/tests/zones", src ? src : ".");
-	char *err = NULL;
-
-	ns = testns_start(dir, &err);
-	if (ns == NULL) {
-		fprintf(stderr, "check_dns: %s\n", err);
-		exit(1);
-	}
-	free(dir);
+	ns = testns_start_fixtures();
 }
 
 static void
@@ -218,21 +209,30 @@ START_TEST(test_refused_for_zone_not_served)
 }
 END_TEST
 
-START_TEST(test_timeout_when_nothing_answers)
+/* Binds a UDP socket on 127.0.0.1 that nobody reads: queries to it get no answer and no
+ * ICMP error. Writes "127.0.0.1:PORT" into server (32 bytes); returns the socket. */
+static int
+silent_server(char *server)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(server, 32, "127.0.0.1:%u", ntohs(sin.sin_port));
+	return fd;
+}
+
+START_TEST(test_timeout_when_nothing_answers)
+{
 	char server[32];
+	int fd = silent_server(server);
 	const char *servers[] = {server};
 	struct dns_options o;
 	struct got g = {0};
 
-	/* A bound socket nobody reads: no answer and no ICMP error either. */
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	snprintf(server, sizeof(server), "127.0.0.1:%u", ntohs(sin.sin_port));
 	test_options(&o, servers, 1);
 	o.timeout_ms = 100;
 	o.tries = 2;
@@ -409,18 +409,12 @@ END_TEST
 
 START_TEST(test_second_server_answers_when_first_is_silent)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	char dead[32];
+	int fd = silent_server(dead);
 	const char *servers[] = {dead, testns_server(ns)};
 	struct dns_options o;
 	struct got g = {0};
 
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	snprintf(dead, sizeof(dead), "127.0.0.1:%u", ntohs(sin.sin_port));
 	test_options(&o, servers, 2);
 	o.timeout_ms = 100;
 	ask_with(&o, "mail.example.test", DNS_T_A, &g);
@@ -527,10 +521,8 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 
 START_TEST(test_free_with_queries_pending_cancels_each_once)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	char dead[32];
+	int fd = silent_server(dead);
 	const char *servers[] = {dead};
 	struct event_base *base = event_base_new();
 	struct timeval tv = {0, 50000};
@@ -540,10 +532,6 @@ START_TEST(test_free_with_queries_pending_cancels_each_once)
 	struct burst b = {0};
 	char *err = NULL;
 
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	snprintf(dead, sizeof(dead), "127.0.0.1:%u", ntohs(sin.sin_port));
 	test_options(&o, servers, 1);
 	o.max_inflight = 10;
 	o.timeout_ms = 10000;

@@ -13,19 +13,11 @@
 
 static struct testns *ns;
 
+/* Starts the NSD shared by every test of the suite. */
 static void
 ns_setup(void)
 {
-	const char *src = getenv("MXW_SRCDIR");
-	char *dir = xasprintf("%s/tests/zones", src ? src : ".");
-	char *err = NULL;
-
-	ns = testns_start(dir, &err);
-	if (ns == NULL) {
-		fprintf(stderr, "check_probe: %s\n", err);
-		exit(1);
-	}
-	free(dir);
+	ns = testns_start_fixtures();
 }
 
 static void

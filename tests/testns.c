@@ -516,6 +516,23 @@ fail:
 	return NULL;
 }
 
+/* Starts NSD with the fixture zones or exits. */
+struct testns *
+testns_start_fixtures(void)
+{
+	const char *src = getenv("MXW_SRCDIR");
+	char *dir = xasprintf("%s/tests/zones", src ? src : ".");
+	char *err = NULL;
+	struct testns *ns = testns_start(dir, &err);
+
+	if (ns == NULL) {
+		fprintf(stderr, "testns: %s\n", err);
+		exit(1);
+	}
+	free(dir);
+	return ns;
+}
+
 /* Re-opens a running server from its work directory. */
 struct testns *
 testns_attach(const char *workdir, char **errstr)

@@ -18,6 +18,10 @@ struct testns;
  * SERVFAIL for NAME; it is not waited for. */
 struct testns *testns_start(const char *zonedir, char **errstr);
 
+/* Starts NSD with the project's fixture zones ($MXW_SRCDIR/tests/zones), for unit tests;
+ * on failure prints why and exits 1. */
+struct testns *testns_start_fixtures(void);
+
 /* Re-opens a server started by another process from its work directory (for scripts). */
 struct testns *testns_attach(const char *workdir, char **errstr);
 
