@@ -43,7 +43,8 @@ usage(FILE *f)
 	      "       mxwatchd -V                              print the versions and exit\n"
 	      "\n"
 	      "The configuration defaults to " DEFAULT_CONFIG ".\n"
-	      "Exit status: 0 ok, 3 a check could not be stored, 64 usage, 78 bad configuration.\n",
+	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 a check could not\n"
+	      "be stored; 64 usage, 78 bad configuration.\n",
 	      f);
 }
 
@@ -101,6 +102,25 @@ on_change(const char *domain, const struct snap_change *c, int64_t now, void *ar
 	json_decref(after);
 }
 
+/* Prints or logs one finding. */
+static void
+on_finding(const struct finding *f, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->json) {
+		json_t *o = finding_json(f);
+		char *line = json_dumps(o, JSON_COMPACT);
+
+		puts(line);
+		free(line);
+		json_decref(o);
+	} else if (d->once || f->regression) {
+		log_info("%s: %s %s %s: %s", f->domain, severity_name(f->severity), f->rule,
+			 f->subject, f->message);
+	}
+}
+
 /* Logs a store failure. */
 static void
 on_error(const char *message, void *arg)
@@ -114,7 +134,18 @@ once_done(int status, void *arg)
 {
 	struct daemon *d = arg;
 
-	d->status = status == 0 ? 0 : EXIT_UNKNOWN;
+	struct monitor_stats st;
+
+	monitor_get_stats(d->m, &st);
+	/* The Nagios convention: 3 unknown (a check could not be stored), 2 critical, 1 warning. */
+	if (status != 0)
+		d->status = EXIT_UNKNOWN;
+	else if (st.findings[SEV_CRITICAL] > 0)
+		d->status = 2;
+	else if (st.findings[SEV_WARNING] > 0)
+		d->status = 1;
+	else
+		d->status = 0;
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -200,7 +231,8 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d = {.config_path = DEFAULT_CONFIG};
-	struct monitor_events ev = {.change = on_change, .error = on_error, .arg = &d};
+	struct monitor_events ev = {
+	    .change = on_change, .finding = on_finding, .error = on_error, .arg = &d};
 	bool test = false;
 	struct dns_options o;
 	struct cfg *c;

@@ -154,8 +154,10 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 /* Stores one finished check against the state it started from: carries unknown outcomes,
  * diffs, records. */
 static void
-record(struct monitor *m, struct snap *snap, const struct snap *prev, int64_t now)
+record(struct monitor *m, const struct cfg_domain *d, struct snap *snap, const struct snap *prev,
+       int64_t now)
 {
+	struct findings found = {0};
 	struct snap_change *changes = NULL;
 	size_t n;
 	char *err = NULL;
@@ -174,6 +176,13 @@ record(struct monitor *m, struct snap *snap, const struct snap *prev, int64_t no
 			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
 		m->stats.checks++;
 		m->stats.changes += n;
+		rule_eval(d, prev, snap, &found);
+		for (size_t i = 0; i < found.n; i++) {
+			m->stats.findings[found.v[i].severity]++;
+			if (m->ev.finding != NULL)
+				m->ev.finding(&found.v[i], m->ev.arg);
+		}
+		findings_clear(&found);
 		if (++m->tx_count >= MONITOR_BATCH)
 			commit(m);
 	}
@@ -197,7 +206,7 @@ check_done(struct snap *snap, bool complete, void *arg)
 
 	m->stats.running--;
 	if (complete)
-		record(m, snap, c->prev, now);
+		record(m, c->d, snap, c->prev, now);
 	snap_free(snap);
 	snap_free(c->prev);
 	if (c->scheduled) {

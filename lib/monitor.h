@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "dns.h"
+#include "rule.h"
 #include "snap.h"
 #include "store.h"
 
@@ -20,6 +21,8 @@ struct monitor;
 struct monitor_events {
 	/* A change of domain, recorded in the transaction that is being built. */
 	void (*change)(const char *domain, const struct snap_change *c, int64_t now, void *arg);
+	/* A finding of a domain's check (confirmed or not: alerting decides what to send). */
+	void (*finding)(const struct finding *f, void *arg);
 	/* A failure that stops nothing but must be seen (store errors): message only. */
 	void (*error)(const char *message, void *arg);
 	void *arg;
@@ -49,8 +52,9 @@ void monitor_stop(struct monitor *m, void (*stopped)(void *arg), void *arg);
 
 /* Counters for status output. */
 struct monitor_stats {
-	uint64_t checks;  /* domain checks stored */
-	uint64_t changes; /* changes recorded */
+	uint64_t checks;		     /* domain checks stored */
+	uint64_t changes;		     /* changes recorded */
+	uint64_t findings[SEV_CRITICAL + 1]; /* findings by severity */
 	uint64_t store_errors;
 	size_t running; /* domain checks in progress */
 	size_t domains; /* configured domains */

@@ -1,0 +1,149 @@
+/* SPF presence, DMARC presence and DKIM keys: the rules that need no SPF/DMARC evaluation. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rule_int.h"
+#include "xmalloc.h"
+
+/* Tells whether a TXT record starts with tag (e.g. "v=spf1") followed by a space or end. */
+static bool
+starts_with_tag(const char *txt, const char *tag, char sep)
+{
+	size_t n = strlen(tag);
+
+	return strncasecmp(txt, tag, n) == 0 && (txt[n] == '\0' || txt[n] == ' ' || txt[n] == sep);
+}
+
+/* SPF at the apex: present, single, not passing everyone. */
+static void
+rule_spf(struct rule_ctx *c)
+{
+	const struct snap_set *txt = rule_known(c->cur, c->d->name, DNS_T_TXT);
+	const char *spf = NULL;
+	size_t count = 0;
+	struct finding *f;
+
+	if (txt == NULL)
+		return;
+	for (size_t i = 0; i < txt->nrecords; i++) {
+		if (starts_with_tag(txt->records[i], "v=spf1", ' ')) {
+			count++;
+			spf = txt->records[i];
+		}
+	}
+	if (count == 0) {
+		f = rule_add(c, "spf.missing", txt->name,
+			     "%s has no SPF record: receivers cannot tell its mail from forgeries",
+			     txt->name);
+		rule_evidence(f, txt);
+		return;
+	}
+	if (count > 1) {
+		f = rule_add(c, "spf.multiple", txt->name,
+			     "%s has %zu SPF records: SPF is a permanent error and its mail fails "
+			     "SPF everywhere",
+			     txt->name, count);
+		rule_evidence(f, txt);
+		return;
+	}
+	{
+		char *copy = xstrdup(spf), *save = NULL;
+
+		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (strcasecmp(t, "all") == 0 || strcasecmp(t, "+all") == 0) {
+				f = rule_add(
+				    c, "spf.pass-all", txt->name,
+				    "the SPF record of %s ends in \"%s\": it authorises every "
+				    "server on the Internet to send as %s",
+				    txt->name, t, c->d->name);
+				rule_evidence(f, txt);
+				break;
+			}
+		}
+		free(copy);
+	}
+}
+
+/* DMARC at _dmarc.DOMAIN. */
+static void
+rule_dmarc(struct rule_ctx *c)
+{
+	char *name = xasprintf("_dmarc.%s", c->d->name);
+	const struct snap_set *txt = rule_known(c->cur, name, DNS_T_TXT);
+	bool found = false;
+	struct finding *f;
+
+	for (size_t i = 0; txt != NULL && i < txt->nrecords; i++)
+		found |= starts_with_tag(txt->records[i], "v=DMARC1", ';');
+	if (txt != NULL && !found) {
+		f = rule_add(c, "dmarc.missing", txt->name,
+			     "%s has no DMARC record: receivers apply no policy to mail that fails "
+			     "SPF and DKIM",
+			     c->d->name);
+		rule_evidence(f, txt);
+	}
+	free(name);
+}
+
+/* Tells whether a TXT record holds a non-empty DKIM key (p=...). */
+static bool
+has_key(const char *txt)
+{
+	for (const char *p = txt; (p = strstr(p, "p=")) != NULL; p += 2) {
+		if (p == txt || p[-1] == ';' || p[-1] == ' ') {
+			p += 2;
+			while (*p == ' ')
+				p++;
+			return *p != '\0' && *p != ';';
+		}
+	}
+	return false;
+}
+
+/* One DKIM name: a selector (target NULL) or an SES token that must alias target. */
+static void
+check_dkim(struct rule_ctx *c, const char *label, const char *target)
+{
+	char *name = xasprintf("%s._domainkey.%s", label, c->d->name);
+	const struct snap_set *txt = rule_known(c->cur, name, DNS_T_TXT);
+	bool key = false, aliased = target == NULL;
+	struct finding *f;
+
+	if (txt != NULL) {
+		for (size_t i = 0; i < txt->nrecords; i++)
+			key |= has_key(txt->records[i]);
+		if (target != NULL && txt->ncnames > 0)
+			aliased = strcmp(txt->cnames[0], target) == 0;
+		if (!key || !aliased) {
+			f = rule_add(c, "dkim.missing", txt->name,
+				     target
+					 ? "SES DKIM name %s no longer points at %s: mail signed "
+					   "with this token fails DKIM"
+					 : "DKIM selector %s no longer holds a key: mail signed "
+					   "with it fails DKIM%s",
+				     txt->name, target ? target : "");
+			rule_evidence(f, txt);
+		}
+	}
+	free(name);
+}
+
+/* The SPF, DMARC and DKIM rules. */
+void
+rule_auth(struct rule_ctx *c)
+{
+	rule_spf(c);
+	rule_dmarc(c);
+	for (size_t i = 0; i < c->d->ndkim_selectors; i++)
+		check_dkim(c, c->d->dkim_selectors[i], NULL);
+	for (size_t i = 0; c->d->has_ses && i < c->d->ses.ndkim_tokens; i++) {
+		char *target = xasprintf("%s.dkim.amazonses.com.", c->d->ses.dkim_tokens[i]);
+
+		check_dkim(c, c->d->ses.dkim_tokens[i], target);
+		free(target);
+	}
+}

@@ -1,0 +1,124 @@
+/* The SES custom MAIL FROM rules. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dns_pkt.h"
+#include "rule_int.h"
+#include "xmalloc.h"
+
+/* Tells whether host is an SES feedback host ("feedback-smtp.REGION.amazonses.com."); when
+ * so and region is not NULL, copies the region there (64 bytes). */
+bool
+rule_ses_feedback(const char *host, char *region)
+{
+	static const char pre[] = "feedback-smtp.", suf[] = ".amazonses.com.";
+	size_t n = strlen(host), p = sizeof(pre) - 1, s = sizeof(suf) - 1;
+
+	if (n <= p + s || strncmp(host, pre, p) != 0 || strcmp(host + n - s, suf) != 0 ||
+	    memchr(host + p, '.', n - p - s) != NULL || n - p - s >= 64)
+		return false;
+	if (region != NULL)
+		snprintf(region, 64, "%.*s", (int)(n - p - s), host + p);
+	return true;
+}
+
+/* Tells whether an SPF record includes amazonses.com. */
+static bool
+spf_includes_ses(const char *txt)
+{
+	const char *p;
+
+	if (strncasecmp(txt, "v=spf1", 6) != 0 || (txt[6] != ' ' && txt[6] != '\0'))
+		return false;
+	for (p = txt; (p = strcasestr(p, "include:amazonses.com")) != NULL; p++) {
+		char after = p[21];
+
+		if ((p == txt || p[-1] == ' ' || p[-1] == '+' || p[-1] == '~' || p[-1] == '?') &&
+		    (after == '\0' || after == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* The MAIL FROM rules of a domain that sends with SES. */
+void
+rule_mailfrom(struct rule_ctx *c)
+{
+	const char *mf = c->d->has_ses ? c->d->ses.mail_from : NULL;
+	const char *region = c->d->has_ses ? c->d->ses.region : NULL;
+	const struct snap_set *mx, *txt;
+	size_t dl = strlen(c->d->name), ml;
+	bool receives = false;
+	struct finding *f;
+
+	if (mf == NULL)
+		return;
+	ml = strlen(mf);
+	if (!(ml > dl + 1 && mf[ml - dl - 1] == '.' && strcmp(mf + ml - dl, c->d->name) == 0))
+		rule_add(c, "mailfrom.not-subdomain", mf,
+			 "the MAIL FROM domain %s is not a subdomain of %s: SPF will not align "
+			 "for DMARC",
+			 mf, c->d->name);
+	for (size_t i = 0; i < c->d->nmail_names; i++)
+		receives |= strcmp(c->d->mail_names[i], mf) == 0;
+	if (receives || strcmp(mf, c->d->name) == 0) {
+		rule_add(c, "mailfrom.receives-mail", mf,
+			 "the MAIL FROM domain %s is %s: it must be a dedicated, unused subdomain, "
+			 "or SES bounces and the name's own mail interfere",
+			 mf,
+			 strcmp(mf, c->d->name) == 0 ? "the apex" : "a name that receives mail");
+		return;
+	}
+	mx = rule_known(c->cur, mf, DNS_T_MX);
+	if (mx != NULL && rule_empty(mx)) {
+		f = rule_add(c, "mailfrom.mx-missing", mf,
+			     "the MAIL FROM domain %s has no MX: SES falls back to its own MAIL "
+			     "FROM and SPF stops aligning for DMARC",
+			     mf);
+		rule_evidence(f, mx);
+	} else if (mx != NULL) {
+		char got[64] = "";
+		bool other = false, wrong;
+
+		for (size_t i = 0; i < mx->nrecords; i++)
+			other |= !rule_ses_feedback(rule_mx_target(mx->records[i]), NULL);
+		wrong = mx->nrecords != 1 || other ||
+			!rule_ses_feedback(rule_mx_target(mx->records[0]), got) ||
+			(region != NULL && strcmp(got, region) != 0);
+		if (other) {
+			f = rule_add(
+			    c, "mailfrom.receives-mail", mf,
+			    "the MAIL FROM domain %s has an MX other than SES feedback: it "
+			    "receives mail, so SES bounce handling breaks",
+			    mf);
+			rule_evidence(f, mx);
+		}
+		if (wrong) {
+			f = rule_add(
+			    c, "mailfrom.mx-wrong", mf,
+			    "the MAIL FROM domain %s needs exactly one MX, "
+			    "feedback-smtp.%s.amazonses.com: SES custom MAIL FROM setup fails "
+			    "otherwise",
+			    mf, region ? region : "REGION");
+			rule_evidence(f, mx);
+		}
+	}
+	txt = rule_known(c->cur, mf, DNS_T_TXT);
+	if (txt != NULL) {
+		bool ok = false;
+
+		for (size_t i = 0; i < txt->nrecords; i++)
+			ok |= spf_includes_ses(txt->records[i]);
+		if (!ok) {
+			f = rule_add(c, "mailfrom.spf-missing", mf,
+				     "the MAIL FROM domain %s has no SPF record including "
+				     "amazonses.com: mail sent through SES fails SPF",
+				     mf);
+			rule_evidence(f, txt);
+		}
+	}
+}

@@ -1,0 +1,343 @@
+/* The rule engine on snapshot fixtures written as text. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_pkt.h"
+#include "rule.h"
+#include "xmalloc.h"
+
+/* A healthy example.com: own mail server, SPF, DMARC, DKIM, SES MAIL FROM, a sending IP
+ * with forward-confirmed reverse DNS. One set a line: "NAME TYPE OUTCOME [REC | REC]";
+ * a record "@NAME" is a CNAME in the chain. */
+static const char healthy[] =
+    "example.com. MX answer 10 mail.example.com.\n"
+    "mail.example.com. A answer 192.0.2.25\n"
+    "mail.example.com. AAAA answer 2001:db8::25\n"
+    "example.com. A answer 198.51.100.10\n"
+    "example.com. AAAA nodata\n"
+    "example.com. TXT answer v=spf1 ip4:192.0.2.25 include:amazonses.com -all\n"
+    "_dmarc.example.com. TXT answer v=DMARC1; p=reject\n"
+    "bounce.example.com. MX answer 10 feedback-smtp.us-east-1.amazonses.com.\n"
+    "bounce.example.com. TXT answer v=spf1 include:amazonses.com ~all\n"
+    "s1._domainkey.example.com. TXT answer v=DKIM1; k=rsa; p=MIGfMA0\n"
+    "abcdefghijklmnopqrstuvwxyz234567._domainkey.example.com. TXT answer "
+    "@abcdefghijklmnopqrstuvwxyz234567.dkim.amazonses.com. | p=MIGfMA0ses\n"
+    "10.113.0.203.in-addr.arpa. PTR answer mail.example.com.\n"
+    "mail.example.com. A answer 192.0.2.25 | 203.0.113.10\n";
+
+/* Builds a snapshot from fixture text. */
+static struct snap *
+fixture(const char *text)
+{
+	struct snap *s = snap_new("example.com");
+	char *copy = xstrdup(text), *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[256], type[16], outcome[16];
+		int off = 0;
+		struct dns_result res;
+		char *rest, *rsave = NULL;
+
+		ck_assert_int_eq(sscanf(line, "%255s %15s %15s %n", name, type, outcome, &off), 3);
+		memset(&res, 0, sizeof(res));
+		res.qname = dns_name_canon(name);
+		ck_assert(dns_type_parse(type, &res.qtype));
+		ck_assert(dns_outcome_parse(outcome, &res.outcome));
+		res.ttl = 300;
+		rest = off ? line + off : line + strlen(line);
+		for (char *r = strtok_r(rest, "|", &rsave); r; r = strtok_r(NULL, "|", &rsave)) {
+			struct dns_rr rr = {0};
+
+			while (*r == ' ')
+				r++;
+			for (size_t l = strlen(r); l > 0 && r[l - 1] == ' ';)
+				r[--l] = '\0';
+			if (*r == '@') {
+				res.cnames = xreallocarray(res.cnames, res.ncnames + 1, sizeof(rr));
+				rr.data = xstrdup(r + 1);
+				res.cnames[res.ncnames++] = rr;
+				continue;
+			}
+			rr.type = res.qtype;
+			if (res.qtype == DNS_T_MX) {
+				rr.pref = (uint16_t)atoi(r);
+				rr.data = xstrdup(strchr(r, ' ') + 1);
+			} else {
+				rr.data = xstrdup(r);
+			}
+			rr.len = strlen(rr.data);
+			if (res.qtype == DNS_T_TXT) {
+				rr.nstrings = 1;
+				rr.strlens = xmalloc(1);
+				rr.strlens[0] = (uint8_t)rr.len;
+			}
+			res.rrs = xreallocarray(res.rrs, res.nrrs + 1, sizeof(rr));
+			res.rrs[res.nrrs++] = rr;
+		}
+		snap_put(s, &res);
+		dns_result_clear(&res);
+	}
+	free(copy);
+	return s;
+}
+
+/* The configured example.com. */
+static void
+domain(struct cfg_domain *d, char *mail_from)
+{
+	static char name[] = "example.com", region[] = "us-east-1", ip[] = "203.0.113.10";
+	static char s1[] = "s1", token[] = "abcdefghijklmnopqrstuvwxyz234567";
+	static char *mail_names[] = {name}, *ips[] = {ip}, *sels[] = {s1}, *tokens[] = {token};
+
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	d->mail_names = mail_names;
+	d->nmail_names = 1;
+	d->has_ses = true;
+	d->ses.region = region;
+	d->ses.mail_from = mail_from;
+	d->ses.dkim_tokens = tokens;
+	d->ses.ndkim_tokens = 1;
+	d->sending_ips = ips;
+	d->nsending_ips = 1;
+	d->dkim_selectors = sels;
+	d->ndkim_selectors = 1;
+}
+
+/* Evaluates cur (and prev) and renders "RULE SUBJECT SEVERITY[ new]" lines. */
+static char *
+eval_text(const char *prev_text, const char *cur_text, char *mail_from, bool messages)
+{
+	static char bounce[] = "bounce.example.com";
+	struct cfg_domain d;
+	struct snap *prev = prev_text ? fixture(prev_text) : NULL, *cur = fixture(cur_text);
+	struct findings out = {0};
+	char *text = xstrdup("");
+
+	domain(&d, mail_from ? mail_from : bounce);
+	snap_carry(cur, prev);
+	rule_eval(&d, prev, cur, &out);
+	for (size_t i = 0; i < out.n; i++) {
+		const struct finding *f = &out.v[i];
+		char *next = xasprintf("%s%s %s %s%s%s%s\n", text, f->rule, f->subject,
+				       severity_name(f->severity), f->regression ? " new" : "",
+				       messages ? ": " : "", messages ? f->message : "");
+
+		free(text);
+		text = next;
+	}
+	findings_clear(&out);
+	snap_free(prev);
+	snap_free(cur);
+	return text;
+}
+
+/* Asserts the findings of healthy + extra lines (later lines replace earlier sets). */
+static void
+expect(const char *extra, const char *want)
+{
+	char *cur = xasprintf("%s%s", healthy, extra);
+	char *got = eval_text(NULL, cur, NULL, false);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(cur);
+}
+
+START_TEST(test_healthy_domain_has_no_finding)
+{
+	expect("", "");
+}
+END_TEST
+
+START_TEST(test_mx_rules)
+{
+	/* No MX: mail goes to the apex address, the web site's (the implicit MX). */
+	expect("example.com. MX nodata\n", "mx.missing example.com. critical new\n"
+					   "mx.target-is-web-host example.com. warning new\n");
+	expect("example.com. MX answer 10 mail.example.com. | 0 .\n",
+	       "mx.null-mixed example.com. critical new\n");
+	expect("mail.example.com. A nodata\nmail.example.com. AAAA nxdomain\n",
+	       "mx.target-no-address mail.example.com. critical new\n"
+	       "ptr.not-confirmed 203.0.113.10 critical new\n");
+	expect("mail.example.com. A answer @host.example.net. | 192.0.2.25 | 203.0.113.10\n",
+	       "mx.target-cname mail.example.com. warning new\n");
+	expect("example.com. MX answer 10 192.0.2.25.\n",
+	       "mx.target-invalid 192.0.2.25. warning new\n");
+	expect("mail.example.com. A answer 10.1.2.3\nmail.example.com. AAAA answer fd00::1\n",
+	       "mx.target-invalid mail.example.com. warning new\n"
+	       "ptr.not-confirmed 203.0.113.10 critical new\n");
+	expect("example.com. MX answer 10 example.com.\n"
+	       "example.com. AAAA nodata\n",
+	       "mx.target-is-web-host example.com. warning new\n");
+}
+END_TEST
+
+START_TEST(test_unknown_mx_fires_nothing)
+{
+	expect("example.com. MX timeout\nmail.example.com. A servfail\n", "");
+}
+END_TEST
+
+START_TEST(test_mail_from_rules)
+{
+	static char apex[] = "example.com", other[] = "bounce.example.net";
+	char *got;
+
+	expect("bounce.example.com. MX nxdomain\n",
+	       "mailfrom.mx-missing bounce.example.com critical new\n");
+	expect("bounce.example.com. MX answer 10 feedback-smtp.eu-west-1.amazonses.com.\n",
+	       "mailfrom.mx-wrong bounce.example.com critical new\n");
+	expect("bounce.example.com. MX answer 10 feedback-smtp.us-east-1.amazonses.com. | 20 "
+	       "mail.example.com.\n",
+	       "mailfrom.mx-wrong bounce.example.com critical new\n"
+	       "mailfrom.receives-mail bounce.example.com critical new\n");
+	expect("bounce.example.com. TXT answer v=spf1 -all\n",
+	       "mailfrom.spf-missing bounce.example.com critical new\n");
+	got = eval_text(NULL, healthy, apex, false);
+	ck_assert_str_eq(got, "mailfrom.not-subdomain example.com warning new\n"
+			      "mailfrom.receives-mail example.com critical new\n");
+	free(got);
+	got = eval_text(NULL, healthy, other, false);
+	ck_assert_str_eq(got, "mailfrom.not-subdomain bounce.example.net warning new\n");
+	free(got);
+}
+END_TEST
+
+START_TEST(test_spf_dmarc_dkim_rules)
+{
+	expect("example.com. TXT answer google-site-verification=x\n",
+	       "spf.missing example.com. warning new\n");
+	expect("example.com. TXT answer v=spf1 -all | v=spf1 mx -all\n",
+	       "spf.multiple example.com. critical new\n");
+	expect("example.com. TXT answer v=spf1 mx +all\n",
+	       "spf.pass-all example.com. critical new\n");
+	expect("_dmarc.example.com. TXT nxdomain\n",
+	       "dmarc.missing _dmarc.example.com. warning new\n");
+	expect("s1._domainkey.example.com. TXT nxdomain\n",
+	       "dkim.missing s1._domainkey.example.com. critical new\n");
+	expect("s1._domainkey.example.com. TXT answer v=DKIM1; p=\n",
+	       "dkim.missing s1._domainkey.example.com. critical new\n");
+	expect(
+	    "abcdefghijklmnopqrstuvwxyz234567._domainkey.example.com. TXT answer "
+	    "@elsewhere.example.net. | p=abc\n",
+	    "dkim.missing abcdefghijklmnopqrstuvwxyz234567._domainkey.example.com. critical new\n");
+}
+END_TEST
+
+START_TEST(test_ptr_rules)
+{
+	expect("10.113.0.203.in-addr.arpa. PTR nxdomain\n",
+	       "ptr.missing 203.0.113.10 critical new\n");
+	expect("10.113.0.203.in-addr.arpa. PTR answer ec2-203-0-113-10.compute-1.amazonaws.com.\n"
+	       "ec2-203-0-113-10.compute-1.amazonaws.com. A answer 203.0.113.99\n",
+	       "ptr.not-confirmed 203.0.113.10 critical new\n");
+	/* One of two names resolving back is enough. */
+	expect("10.113.0.203.in-addr.arpa. PTR answer mail.example.com. | other.example.com.\n"
+	       "other.example.com. A nxdomain\n",
+	       "");
+}
+END_TEST
+
+START_TEST(test_changes_are_reported_and_regressions_marked)
+{
+	char *cur = xasprintf("%s%s", healthy,
+			      "example.com. MX answer 10 mail.example.com. | 10 "
+			      "inbound-smtp.us-east-1.amazonaws.com.\n"
+			      "mail.example.com. A answer 192.0.2.26 | 203.0.113.10\n"
+			      "_dmarc.example.com. TXT nxdomain\n");
+	char *prev = xasprintf("%s%s", healthy, "_dmarc.example.com. TXT nxdomain\n");
+	char *got = eval_text(prev, cur, NULL, true);
+
+	ck_assert_str_eq(
+	    got, "dmarc.missing _dmarc.example.com. warning: example.com has no DMARC record: "
+		 "receivers apply no policy to mail that fails SPF and DKIM\n"
+		 "dns.changed example.com. MX info new: example.com. MX changed: + 10 "
+		 "inbound-smtp.us-east-1.amazonaws.com.\n"
+		 "dns.changed mail.example.com. A info new: mail.example.com. A changed: - "
+		 "192.0.2.25; + 192.0.2.26\n"
+		 "mx.target-moved mail.example.com. warning new: the addresses of MX target "
+		 "mail.example.com. changed (- 192.0.2.25; + 192.0.2.26): check that the new "
+		 "host accepts the mail\n");
+	free(got);
+	free(cur);
+	free(prev);
+}
+END_TEST
+
+START_TEST(test_finding_json_line)
+{
+	struct cfg_domain d;
+	static char bounce[] = "bounce.example.com";
+	char *cur = xasprintf("%s%s", healthy, "example.com. MX nodata\n");
+	struct snap *s = fixture(cur);
+	struct findings out = {0};
+	json_t *o;
+	char *line;
+
+	domain(&d, bounce);
+	rule_eval(&d, NULL, s, &out);
+	ck_assert_int_eq(out.n, 2);
+	o = finding_json(&out.v[0]);
+	line = json_dumps(o, JSON_COMPACT);
+	ck_assert_str_eq(line,
+			 "{\"type\":\"finding\",\"domain\":\"example.com\",\"rule\":\"mx.missing\","
+			 "\"severity\":\"critical\",\"subject\":\"example.com.\",\"regression\":"
+			 "true,\"message\":\"example.com. has no MX record: senders fall back to "
+			 "its address record or bounce the mail\",\"evidence\":[\"example.com. MX "
+			 "nodata\"]}");
+	free(line);
+	json_decref(o);
+	findings_clear(&out);
+	snap_free(s);
+	free(cur);
+}
+END_TEST
+
+START_TEST(test_catalogue_has_every_design_rule)
+{
+	size_t n;
+	const struct rule_info *all = rule_catalogue(&n);
+
+	ck_assert_int_eq(n, 34);
+	ck_assert_str_eq(all[0].id, "mx.mixed-providers");
+	ck_assert_int_eq(rule_lookup("dns.changed")->severity, SEV_INFO);
+	ck_assert_int_eq(rule_lookup("ptr.generic")->severity, SEV_WARNING);
+	ck_assert_ptr_null(rule_lookup("mx.bogus"));
+}
+END_TEST
+
+static Suite *
+rule_suite(void)
+{
+	Suite *s = suite_create("rule");
+	TCase *tc = tcase_create("rule");
+
+	tcase_add_test(tc, test_healthy_domain_has_no_finding);
+	tcase_add_test(tc, test_mx_rules);
+	tcase_add_test(tc, test_unknown_mx_fires_nothing);
+	tcase_add_test(tc, test_mail_from_rules);
+	tcase_add_test(tc, test_spf_dmarc_dkim_rules);
+	tcase_add_test(tc, test_ptr_rules);
+	tcase_add_test(tc, test_changes_are_reported_and_regressions_marked);
+	tcase_add_test(tc, test_finding_json_line);
+	tcase_add_test(tc, test_catalogue_has_every_design_rule);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(rule_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
