@@ -115,7 +115,8 @@ on_finding(const struct finding *f, void *arg)
 		puts(line);
 		free(line);
 		json_decref(o);
-	} else if (d->once || f->regression) {
+	} else if ((d->once || f->regression) && strcmp(f->rule, "dns.changed") != 0) {
+		/* dns.changed repeats the change line already logged. */
 		log_info("%s: %s %s %s: %s", f->domain, severity_name(f->severity), f->rule,
 			 f->subject, f->message);
 	}

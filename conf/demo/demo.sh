@@ -18,15 +18,22 @@ echo
 echo "== 2. mxwatchd -t: the configuration (one file per customer under domains.d/)"
 "$bin/mxwatchd" -t -c "$work/mxwatch.yaml"
 echo
-echo "== 3. mxwatchd --once: the first cycle is the baseline (nothing to report)"
-"$bin/mxwatchd" --once -c "$work/mxwatch.yaml"
+# once: runs one cycle and shows its exit status (0 ok, 1 warnings, 2 critical).
+once() {
+	rc=0
+	"$bin/mxwatchd" --once -c "$work/mxwatch.yaml" || rc=$?
+	echo "(exit status $rc)"
+}
+
+echo "== 3. mxwatchd --once: the first cycle is the baseline, with what is already wrong"
+once
 echo
 echo "== 4. A regression: an SES inbound MX is added to acme.test beside its own server"
 "$testns" --set-zone acme.test "$demo/regressions/acme.test.zone"
 "$bin/mxwatch" dig acme.test MX --server "$MXW_DNS_SERVER"
 echo
 echo "== 5. mxwatchd --once reports exactly that change"
-"$bin/mxwatchd" --once -c "$work/mxwatch.yaml"
+once
 echo
 echo "== 6. mxwatch history acme.test"
 "$bin/mxwatch" history acme.test -c "$work/mxwatch.yaml"
