@@ -12,6 +12,7 @@
 #include "dns.h"
 #include "log.h"
 #include "monitor.h"
+#include "prov.h"
 #include "snap.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -26,6 +27,7 @@ struct daemon {
 	const char *config_path;
 	struct dns_resolver *r;
 	struct store *st;
+	struct prov *prov;
 	struct monitor *m;
 	bool json;
 	bool once;
@@ -282,7 +284,19 @@ main(int argc, char **argv)
 	}
 	if ((c = load_config(d.config_path)) == NULL)
 		return EXIT_CONFIG;
+	{
+		/* Provider knowledge: $MXW_DATA_DIR, else the installed data. */
+		const char *dir = getenv("MXW_DATA_DIR") ? getenv("MXW_DATA_DIR") : MXW_DATA_DIR;
+
+		if (prov_load(dir, NULL, 0, &d.prov, &err) != 0) {
+			log_warnx("%s", err);
+			free(err);
+			cfg_free(c);
+			return EXIT_CONFIG;
+		}
+	}
 	if (test) {
+		prov_free(d.prov);
 		printf("%s: configuration OK: %zu domains, %zu sinks\n", d.config_path, c->ndomains,
 		       c->nsinks);
 		cfg_free(c);
@@ -303,10 +317,11 @@ main(int argc, char **argv)
 		free(err);
 		store_close(d.st);
 		cfg_free(c);
+		prov_free(d.prov);
 		event_base_free(d.base);
 		return EXIT_UNKNOWN;
 	}
-	d.m = monitor_new(d.base, d.r, d.st, &ev);
+	d.m = monitor_new(d.base, d.r, d.st, d.prov, &ev);
 	log_info("%zu domains, state %s", c->ndomains, c->state);
 	monitor_set_config(d.m, c, &err);
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
@@ -324,6 +339,7 @@ main(int argc, char **argv)
 	monitor_free(d.m);
 	dns_free(d.r);
 	store_close(d.st);
+	prov_free(d.prov);
 	event_free(d.sigterm);
 	event_free(d.sigint);
 	event_free(d.sighup);

@@ -36,6 +36,7 @@ struct monitor {
 	struct dns_resolver *r;
 	struct store *st;
 	struct monitor_events ev;
+	const struct prov *prov;
 	struct cfg_ref *cur;
 	struct sched *sched;
 	struct event *pump;   /* starts checks; armed for the next due time when scheduled */
@@ -176,7 +177,7 @@ record(struct monitor *m, const struct cfg_domain *d, struct snap *snap, const s
 			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
 		m->stats.checks++;
 		m->stats.changes += n;
-		rule_eval(d, prev, snap, &found);
+		rule_eval(m->prov, d, prev, snap, &found);
 		for (size_t i = 0; i < found.n; i++) {
 			m->stats.findings[found.v[i].severity]++;
 			if (m->ev.finding != NULL)
@@ -304,10 +305,11 @@ pump_cb(evutil_socket_t fd, short what, void *arg)
 /* Creates a monitor. */
 struct monitor *
 monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
-	    const struct monitor_events *ev)
+	    const struct prov *prov, const struct monitor_events *ev)
 {
 	struct monitor *m = xcalloc(1, sizeof(*m));
 
+	m->prov = prov;
 	m->base = base;
 	m->r = r;
 	m->st = st;

@@ -28,9 +28,10 @@ struct monitor_events {
 	void *arg;
 };
 
-/* Creates a monitor on base using resolver r and store st (both borrowed). */
+/* Creates a monitor on base using resolver r, store st and provider knowledge prov (all
+ * borrowed; prov may be NULL). */
 struct monitor *monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
-			    const struct monitor_events *ev);
+			    const struct prov *prov, const struct monitor_events *ev);
 /* Frees the monitor and every configuration it holds; call after it stopped. */
 void monitor_free(struct monitor *m);
 

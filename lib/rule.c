@@ -143,6 +143,7 @@ eval_state(struct rule_ctx *c)
 	rule_mailfrom(c);
 	rule_auth(c);
 	rule_ptr(c);
+	rule_prov(c);
 }
 
 /* Frees one finding's contents. */
@@ -159,18 +160,18 @@ finding_clear(struct finding *f)
 
 /* Evaluates every rule. */
 void
-rule_eval(const struct cfg_domain *d, const struct snap *prev, const struct snap *cur,
-	  struct findings *out)
+rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *prev,
+	  const struct snap *cur, struct findings *out)
 {
 	struct findings before = {0};
-	struct rule_ctx c = {.d = d, .prev = prev, .cur = cur, .out = out};
+	struct rule_ctx c = {.prov = p, .d = d, .prev = prev, .cur = cur, .out = out};
 	size_t start = out->n;
 
 	eval_state(&c);
 	if (prev != NULL) {
-		struct rule_ctx p = {.d = d, .prev = NULL, .cur = prev, .out = &before};
+		struct rule_ctx pc = {.prov = p, .d = d, .prev = NULL, .cur = prev, .out = &before};
 
-		eval_state(&p);
+		eval_state(&pc);
 	}
 	/* A state finding is a regression when the previous state did not have it. */
 	for (size_t i = start; i < out->n; i++) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "prov.h"
 #include "severity.h"
 #include "snap.h"
 
@@ -43,10 +44,11 @@ struct findings {
 };
 
 /* Evaluates every rule for domain d on cur, with prev (may be NULL) as the last known
- * state, appending to out (which the caller clears with findings_clear). Sorted by rule,
- * then subject. */
-void rule_eval(const struct cfg_domain *d, const struct snap *prev, const struct snap *cur,
-	       struct findings *out);
+ * state and p (may be NULL: the provider rules are then skipped) as provider knowledge,
+ * appending to out (which the caller clears with findings_clear). Sorted by rule, then
+ * subject. */
+void rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *prev,
+	       const struct snap *cur, struct findings *out);
 
 /* Frees what out holds and empties it. */
 void findings_clear(struct findings *out);

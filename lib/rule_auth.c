@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dmarc.h"
 #include "rule_int.h"
 #include "xmalloc.h"
 
@@ -68,25 +69,91 @@ rule_spf(struct rule_ctx *c)
 	}
 }
 
-/* DMARC at _dmarc.DOMAIN. */
+/* DMARC at _dmarc.DOMAIN: present, one record, valid. */
 static void
 rule_dmarc(struct rule_ctx *c)
 {
 	char *name = xasprintf("_dmarc.%s", c->d->name);
 	const struct snap_set *txt = rule_known(c->cur, name, DNS_T_TXT);
-	bool found = false;
+	struct dmarc rec;
+	char *err = NULL;
+	size_t first = 0, count;
 	struct finding *f;
 
-	for (size_t i = 0; txt != NULL && i < txt->nrecords; i++)
-		found |= starts_with_tag(txt->records[i], "v=DMARC1", ';');
-	if (txt != NULL && !found) {
+	free(name);
+	if (txt == NULL)
+		return;
+	count = dmarc_select(txt->records, txt->nrecords, &first);
+	if (count == 0) {
 		f = rule_add(c, "dmarc.missing", txt->name,
 			     "%s has no DMARC record: receivers apply no policy to mail that fails "
 			     "SPF and DKIM",
 			     c->d->name);
 		rule_evidence(f, txt);
+	} else if (count > 1) {
+		f = rule_add(c, "dmarc.invalid", txt->name,
+			     "%s has %zu DMARC records: receivers ignore them all and apply no "
+			     "policy",
+			     txt->name, count);
+		rule_evidence(f, txt);
+	} else if (dmarc_parse(txt->records[first], &rec, &err) != 0) {
+		f = rule_add(
+		    c, "dmarc.invalid", txt->name,
+		    "the DMARC record of %s does not parse (%s): receivers apply no policy",
+		    c->d->name, err);
+		rule_evidence(f, txt);
+		free(err);
+	} else {
+		if (rec.fallback != NULL) {
+			f = rule_add(c, "dmarc.invalid", txt->name,
+				     "the DMARC record of %s is broken: %s", c->d->name,
+				     rec.fallback);
+			rule_evidence(f, txt);
+		}
+		dmarc_clear(&rec);
 	}
+}
+
+/* Reads the one valid DMARC record of a known set into *out; false when there is none. */
+static bool
+parse_one(const struct snap_set *txt, struct dmarc *out)
+{
+	size_t first = 0;
+	char *err = NULL;
+
+	if (txt == NULL || dmarc_select(txt->records, txt->nrecords, &first) != 1)
+		return false;
+	if (dmarc_parse(txt->records[first], out, &err) != 0) {
+		free(err);
+		return false;
+	}
+	return true;
+}
+
+/* dmarc.weakened: the policy of the previous state is stronger than the current one. */
+void
+rule_dmarc_weakened(struct rule_ctx *c)
+{
+	char *name = xasprintf("_dmarc.%s", c->d->name), *why = NULL;
+	const struct snap_set *b = rule_known(c->prev, name, DNS_T_TXT);
+	const struct snap_set *a = rule_known(c->cur, name, DNS_T_TXT);
+	struct dmarc before, after;
+	struct finding *f;
+
 	free(name);
+	if (!parse_one(b, &before))
+		return;
+	if (parse_one(a, &after)) {
+		if (dmarc_weaker(&before, &after, &why)) {
+			f = rule_add(c, "dmarc.weakened", a->name,
+				     "the DMARC policy of %s was weakened: %s", c->d->name, why);
+			rule_evidence_as(f, b, "before: ");
+			rule_evidence_as(f, a, "after: ");
+			free(why);
+		}
+		dmarc_clear(&after);
+	}
+	dmarc_clear(&before);
 }
 
 /* Tells whether a TXT record holds a non-empty DKIM key (p=...). */

@@ -61,4 +61,5 @@ rule_changes(struct rule_ctx *c)
 		json_decref(ja);
 	}
 	free(ch);
+	rule_dmarc_weakened(c);
 }

@@ -5,6 +5,7 @@
 #include "rule.h"
 
 struct rule_ctx {
+	const struct prov *prov; /* provider knowledge; NULL: those rules are skipped */
 	const struct cfg_domain *d;
 	const struct snap *prev; /* NULL on a first check */
 	const struct snap *cur;
@@ -35,5 +36,7 @@ void rule_mailfrom(struct rule_ctx *c);
 void rule_auth(struct rule_ctx *c);
 void rule_ptr(struct rule_ctx *c);
 void rule_changes(struct rule_ctx *c);
+void rule_dmarc_weakened(struct rule_ctx *c);
+void rule_prov(struct rule_ctx *c);
 
 #endif

@@ -29,6 +29,29 @@ static const char healthy[] =
     "10.113.0.203.in-addr.arpa. PTR answer mail.example.com.\n"
     "mail.example.com. A answer 192.0.2.25 | 203.0.113.10\n";
 
+static struct prov *prov; /* the shipped provider data */
+
+/* Loads the shipped provider data. */
+static void
+prov_setup(void)
+{
+	const char *src = getenv("MXW_SRCDIR");
+	char *dir = xasprintf("%s/conf/data", src ? src : ".");
+	char *err = NULL;
+
+	if (prov_load(dir, NULL, 0, &prov, &err) != 0) {
+		fprintf(stderr, "check_rule: %s\n", err);
+		exit(1);
+	}
+	free(dir);
+}
+
+static void
+prov_teardown(void)
+{
+	prov_free(prov);
+}
+
 /* Builds a snapshot from fixture text. */
 static struct snap *
 fixture(const char *text)
@@ -120,7 +143,7 @@ eval_text(const char *prev_text, const char *cur_text, char *mail_from, bool mes
 
 	domain(&d, mail_from ? mail_from : bounce);
 	snap_carry(cur, prev);
-	rule_eval(&d, prev, cur, &out);
+	rule_eval(prov, &d, prev, cur, &out);
 	for (size_t i = 0; i < out.n; i++) {
 		const struct finding *f = &out.v[i];
 		char *next = xasprintf("%s%s %s %s%s%s%s\n", text, f->rule, f->subject,
@@ -174,6 +197,30 @@ START_TEST(test_mx_rules)
 	expect("example.com. MX answer 10 example.com.\n"
 	       "example.com. AAAA nodata\n",
 	       "mx.target-is-web-host example.com. warning new\n");
+}
+END_TEST
+
+START_TEST(test_provider_rules)
+{
+	expect("example.com. MX answer 10 mail.example.com. | 10 "
+	       "feedback-smtp.us-east-1.amazonses.com.\n",
+	       "mx.ses-feedback-on-mail-name example.com. critical new\n");
+	expect("example.com. MX answer 10 inbound-smtp.xx-nowhere-9.amazonaws.com.\n",
+	       "ses.inbound-region-unknown inbound-smtp.xx-nowhere-9.amazonaws.com. warning new\n");
+	expect("example.com. MX answer 10 mail.example.com. | 20 aspmx.l.google.com.\n",
+	       "mx.mixed-providers example.com. critical new\n");
+	/* Two own hosts under one organisational domain: one system. */
+	expect("example.com. MX answer 10 mail.example.com. | 20 backup.example.com.\n", "");
+	/* The apex is the mail host and its A moved into a CDN range. */
+	expect("example.com. MX answer 10 example.com.\n"
+	       "example.com. A answer 104.16.1.1\n",
+	       "mx.target-is-web-host example.com. warning new\n"
+	       "mx.target-on-cdn example.com. critical new\n");
+	/* No MX: the implicit MX is the apex, now on a CDN. */
+	expect("example.com. MX nodata\nexample.com. A answer 104.16.1.1\n",
+	       "mx.missing example.com. critical new\n"
+	       "mx.target-is-web-host example.com. warning new\n"
+	       "mx.target-on-cdn example.com. critical new\n");
 }
 END_TEST
 
@@ -235,6 +282,7 @@ START_TEST(test_ptr_rules)
 	       "ptr.missing 203.0.113.10 critical new\n");
 	expect("10.113.0.203.in-addr.arpa. PTR answer ec2-203-0-113-10.compute-1.amazonaws.com.\n"
 	       "ec2-203-0-113-10.compute-1.amazonaws.com. A answer 203.0.113.99\n",
+	       "ptr.generic 203.0.113.10 warning new\n"
 	       "ptr.not-confirmed 203.0.113.10 critical new\n");
 	/* One of two names resolving back is enough. */
 	expect("10.113.0.203.in-addr.arpa. PTR answer mail.example.com. | other.example.com.\n"
@@ -260,12 +308,39 @@ START_TEST(test_changes_are_reported_and_regressions_marked)
 		 "inbound-smtp.us-east-1.amazonaws.com.\n"
 		 "dns.changed mail.example.com. A info new: mail.example.com. A changed: - "
 		 "192.0.2.25; + 192.0.2.26\n"
+		 "mx.mixed-providers example.com. critical new: part of the mail to "
+		 "example.com. goes to inbound-smtp.us-east-1.amazonaws.com. (Amazon SES "
+		 "inbound us-east-1) and is lost there: equal preference 10 with "
+		 "mail.example.com. (own server), and senders pick at random\n"
 		 "mx.target-moved mail.example.com. warning new: the addresses of MX target "
 		 "mail.example.com. changed (- 192.0.2.25; + 192.0.2.26): check that the new "
 		 "host accepts the mail\n");
 	free(got);
 	free(cur);
 	free(prev);
+}
+END_TEST
+
+START_TEST(test_dmarc_lowered_from_reject_to_none_is_weakened)
+{
+	char *cur = xasprintf("%s%s", healthy, "_dmarc.example.com. TXT answer v=DMARC1; p=none\n");
+	char *got = eval_text(healthy, cur, NULL, true);
+
+	ck_assert_str_eq(got,
+			 "dmarc.weakened _dmarc.example.com. critical new: the DMARC policy of "
+			 "example.com was weakened: policy lowered from reject to none\n"
+			 "dns.changed _dmarc.example.com. TXT info new: _dmarc.example.com. TXT "
+			 "changed: - v=DMARC1; p=reject; + v=DMARC1; p=none\n");
+	free(got);
+	free(cur);
+	/* Strengthened: only the change. */
+	got = eval_text(cur = xasprintf("%s%s", healthy,
+					"_dmarc.example.com. TXT answer v=DMARC1; "
+					"p=none\n"),
+			healthy, NULL, false);
+	ck_assert_str_eq(got, "dns.changed _dmarc.example.com. TXT info new\n");
+	free(got);
+	free(cur);
 }
 END_TEST
 
@@ -280,7 +355,7 @@ START_TEST(test_finding_json_line)
 	char *line;
 
 	domain(&d, bounce);
-	rule_eval(&d, NULL, s, &out);
+	rule_eval(prov, &d, NULL, s, &out);
 	ck_assert_int_eq(out.n, 2);
 	o = finding_json(&out.v[0]);
 	line = json_dumps(o, JSON_COMPACT);
@@ -317,13 +392,17 @@ rule_suite(void)
 	Suite *s = suite_create("rule");
 	TCase *tc = tcase_create("rule");
 
+	tcase_add_unchecked_fixture(tc, prov_setup, prov_teardown);
+
 	tcase_add_test(tc, test_healthy_domain_has_no_finding);
 	tcase_add_test(tc, test_mx_rules);
+	tcase_add_test(tc, test_provider_rules);
 	tcase_add_test(tc, test_unknown_mx_fires_nothing);
 	tcase_add_test(tc, test_mail_from_rules);
 	tcase_add_test(tc, test_spf_dmarc_dkim_rules);
 	tcase_add_test(tc, test_ptr_rules);
 	tcase_add_test(tc, test_changes_are_reported_and_regressions_marked);
+	tcase_add_test(tc, test_dmarc_lowered_from_reject_to_none_is_weakened);
 	tcase_add_test(tc, test_finding_json_line);
 	tcase_add_test(tc, test_catalogue_has_every_design_rule);
 	suite_add_tcase(s, tc);

@@ -6,6 +6,7 @@ set -eu
 demo=$(cd "$(dirname "$0")" && pwd)
 bin=${MXW_BIN:-$demo/../../daemon}
 testns=${MXW_TESTNS:-$demo/../../tests/testns-run}
+export MXW_DATA_DIR="${MXW_DATA_DIR:-$demo/../data}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sed -e "s|@DNS_SERVER@|$MXW_DNS_SERVER|" -e "s|@STATE@|$work/state.db|" -e "s|@DEMO@|$demo|" \
@@ -32,7 +33,7 @@ echo "== 4. A regression: an SES inbound MX is added to acme.test beside its own
 "$testns" --set-zone acme.test "$demo/regressions/acme.test.zone"
 "$bin/mxwatch" dig acme.test MX --server "$MXW_DNS_SERVER"
 echo
-echo "== 5. mxwatchd --once reports exactly that change"
+echo "== 5. mxwatchd --once reports the change and a critical mx.mixed-providers finding"
 once
 echo
 echo "== 6. mxwatch history acme.test"
