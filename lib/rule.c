@@ -192,7 +192,8 @@ rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *p
 	for (size_t i = 0; i < before.n; i++)
 		finding_clear(&before.v[i]);
 	free(before.v);
-	qsort(out->v + start, out->n - start, sizeof(*out->v), finding_cmp);
+	if (out->n > start)
+		qsort(out->v + start, out->n - start, sizeof(*out->v), finding_cmp);
 }
 
 /* Frees the findings. */
