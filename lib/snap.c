@@ -157,11 +157,22 @@ snap_put(struct snap *s, const struct dns_result *res)
 const struct snap_set *
 snap_get(const struct snap *s, const char *name, uint16_t type)
 {
-	char *canon = dns_name_canon(name);
+	char canon[DNS_NAME_TEXT_MAX + 1];
+	size_t n = strlen(name);
 	bool found;
-	size_t i = find(s, canon, type, &found);
+	size_t i;
 
-	free(canon);
+	/* The canonical form (lower case, trailing dot) without an allocation: rules look up
+	 * dozens of sets per domain. */
+	if (n >= DNS_NAME_TEXT_MAX)
+		return NULL;
+	for (size_t j = 0; j < n; j++)
+		canon[j] =
+		    (name[j] >= 'A' && name[j] <= 'Z') ? (char)(name[j] - 'A' + 'a') : name[j];
+	if (n == 0 || canon[n - 1] != '.' || (n >= 2 && canon[n - 2] == '\\'))
+		canon[n++] = '.';
+	canon[n] = '\0';
+	i = find(s, canon, type, &found);
 	return found ? &s->sets[i] : NULL;
 }
 

@@ -344,6 +344,24 @@ START_TEST(test_dmarc_lowered_from_reject_to_none_is_weakened)
 }
 END_TEST
 
+START_TEST(test_finding_in_an_unchanged_state_is_not_new)
+{
+	char *cur = xasprintf("%s%s", healthy, "example.com. MX nodata\n");
+	char *got = eval_text(cur, cur, NULL, false);
+
+	ck_assert_str_eq(got, "mx.missing example.com. critical\n"
+			      "mx.target-is-web-host example.com. warning\n");
+	free(got);
+	/* After the change that caused them, they are new. */
+	got = eval_text(healthy, cur, NULL, false);
+	ck_assert_str_eq(got, "dns.changed example.com. MX info new\n"
+			      "mx.missing example.com. critical new\n"
+			      "mx.target-is-web-host example.com. warning new\n");
+	free(got);
+	free(cur);
+}
+END_TEST
+
 START_TEST(test_finding_json_line)
 {
 	struct cfg_domain d;
@@ -403,6 +421,7 @@ rule_suite(void)
 	tcase_add_test(tc, test_ptr_rules);
 	tcase_add_test(tc, test_changes_are_reported_and_regressions_marked);
 	tcase_add_test(tc, test_dmarc_lowered_from_reject_to_none_is_weakened);
+	tcase_add_test(tc, test_finding_in_an_unchanged_state_is_not_new);
 	tcase_add_test(tc, test_finding_json_line);
 	tcase_add_test(tc, test_catalogue_has_every_design_rule);
 	suite_add_tcase(s, tc);
