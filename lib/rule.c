@@ -146,36 +146,6 @@ eval_state(struct rule_ctx *c)
 	rule_prov(c);
 }
 
-/* Tells whether two lists of strings are equal. */
-static bool
-same_list(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return true;
-}
-
-/* Tells whether two snapshots hold the same known state: the same sets, each with the
- * same known outcome, records and chain (what the rules read). */
-static bool
-same_state(const struct snap *a, const struct snap *b)
-{
-	if (a->nsets != b->nsets)
-		return false;
-	for (size_t i = 0; i < a->nsets; i++) {
-		const struct snap_set *x = &a->sets[i], *y = &b->sets[i];
-
-		if (x->type != y->type || x->known != y->known || strcmp(x->name, y->name) != 0 ||
-		    !same_list(x->records, x->nrecords, y->records, y->nrecords) ||
-		    !same_list(x->cnames, x->ncnames, y->cnames, y->ncnames))
-			return false;
-	}
-	return true;
-}
-
 /* Frees one finding's contents. */
 static void
 finding_clear(struct finding *f)
@@ -200,7 +170,7 @@ rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *p
 	eval_state(&c);
 	/* With nothing changed, the previous state has the same findings: none is new, and
 	 * there is no need to evaluate the previous state again. */
-	if (prev != NULL && same_state(prev, cur)) {
+	if (prev != NULL && snap_same_known(prev, cur)) {
 		for (size_t i = start; i < out->n; i++)
 			out->v[i].regression = false;
 		if (out->n > start)

@@ -8,16 +8,8 @@
 
 #include "dmarc.h"
 #include "rule_int.h"
+#include "spf.h"
 #include "xmalloc.h"
-
-/* Tells whether a TXT record starts with tag (e.g. "v=spf1") followed by a space or end. */
-static bool
-starts_with_tag(const char *txt, const char *tag, char sep)
-{
-	size_t n = strlen(tag);
-
-	return strncasecmp(txt, tag, n) == 0 && (txt[n] == '\0' || txt[n] == ' ' || txt[n] == sep);
-}
 
 /* SPF at the apex: present, single, not passing everyone. */
 static void
@@ -31,7 +23,7 @@ rule_spf(struct rule_ctx *c)
 	if (txt == NULL)
 		return;
 	for (size_t i = 0; i < txt->nrecords; i++) {
-		if (starts_with_tag(txt->records[i], "v=spf1", ' ')) {
+		if (spf_is_record(txt->records[i])) {
 			count++;
 			spf = txt->records[i];
 		}

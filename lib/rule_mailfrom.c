@@ -8,6 +8,7 @@
 
 #include "dns_pkt.h"
 #include "rule_int.h"
+#include "spf.h"
 #include "xmalloc.h"
 
 /* Tells whether host is an SES feedback host ("feedback-smtp.REGION.amazonses.com."); when
@@ -32,7 +33,7 @@ spf_includes_ses(const char *txt)
 {
 	const char *p;
 
-	if (strncasecmp(txt, "v=spf1", 6) != 0 || (txt[6] != ' ' && txt[6] != '\0'))
+	if (!spf_is_record(txt))
 		return false;
 	for (p = txt; (p = strcasestr(p, "include:amazonses.com")) != NULL; p++) {
 		char after = p[21];

@@ -268,6 +268,20 @@ set_changed(const struct snap_set *a, const struct snap_set *b)
 	       !list_eq(a->cnames, a->ncnames, b->cnames, b->ncnames);
 }
 
+/* Tells whether two snapshots hold the same known state. */
+bool
+snap_same_known(const struct snap *a, const struct snap *b)
+{
+	if (a->nsets != b->nsets)
+		return false;
+	for (size_t i = 0; i < a->nsets; i++)
+		if (key_cmp(a->sets[i].name, a->sets[i].type, b->sets[i].name, b->sets[i].type) !=
+			0 ||
+		    set_changed(&a->sets[i], &b->sets[i]))
+			return false;
+	return true;
+}
+
 /* Lists the changes between two snapshots. */
 size_t
 snap_diff(const struct snap *before, const struct snap *after, struct snap_change **out)

@@ -82,6 +82,10 @@ int snap_load(const char *text, struct snap **out, char **errstr);
  * only; its pointers borrow from before and after). */
 size_t snap_diff(const struct snap *before, const struct snap *after, struct snap_change **out);
 
+/* Tells whether a and b watch the same sets with the same known state (known outcome,
+ * records, CNAME chain): what the rules read. */
+bool snap_same_known(const struct snap *a, const struct snap *b);
+
 /* Describes a change between two sets in their JSON form (snap_set_json): the outcome when
  * it changed ("answer -> nxdomain"), then "- record" for each record gone and "+ record" for
  * each record new (CNAME chain entries as "cname NAME"), the parts joined by sep. Returns a
