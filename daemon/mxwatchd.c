@@ -52,7 +52,7 @@ usage(FILE *f)
 
 /* Loads the configuration, printing every error; returns NULL when it is not valid. */
 static struct cfg *
-load_config(const char *path)
+load_config(const char *path, struct prov **prov)
 {
 	struct cfg *c = NULL;
 	char *err = NULL;
@@ -64,6 +64,13 @@ load_config(const char *path)
 		     line = strtok_r(NULL, "\n", &save))
 			log_warnx("%s", line);
 		free(err);
+		return NULL;
+	}
+	if (prov_load_for(c->providers.data_dir, (const char *const *)c->providers.cdn_ranges,
+			  c->providers.ncdn_ranges, prov, &err) != 0) {
+		log_warnx("%s", err);
+		free(err);
+		cfg_free(c);
 		return NULL;
 	}
 	return c;
@@ -193,14 +200,15 @@ static void
 on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	struct cfg *c = load_config(d->config_path);
+	struct prov *prov = NULL;
+	struct cfg *c = load_config(d->config_path, &prov);
 	char *err = NULL;
 
 	if (c == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
 		return;
 	}
-	if (monitor_set_config(d->m, c, &err) != 0) {
+	if (monitor_set_config(d->m, c, prov, &err) != 0) {
 		log_warnx("reload failed: %s", err);
 		free(err);
 		return;
@@ -282,19 +290,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((c = load_config(d.config_path)) == NULL)
+	if ((c = load_config(d.config_path, &d.prov)) == NULL)
 		return EXIT_CONFIG;
-	{
-		/* Provider knowledge: $MXW_DATA_DIR, else the installed data. */
-		const char *dir = getenv("MXW_DATA_DIR") ? getenv("MXW_DATA_DIR") : MXW_DATA_DIR;
-
-		if (prov_load(dir, NULL, 0, &d.prov, &err) != 0) {
-			log_warnx("%s", err);
-			free(err);
-			cfg_free(c);
-			return EXIT_CONFIG;
-		}
-	}
 	if (test) {
 		prov_free(d.prov);
 		printf("%s: configuration OK: %zu domains, %zu sinks\n", d.config_path, c->ndomains,
@@ -321,9 +318,10 @@ main(int argc, char **argv)
 		event_base_free(d.base);
 		return EXIT_UNKNOWN;
 	}
-	d.m = monitor_new(d.base, d.r, d.st, d.prov, &ev);
+	d.m = monitor_new(d.base, d.r, d.st, &ev);
 	log_info("%zu domains, state %s", c->ndomains, c->state);
-	monitor_set_config(d.m, c, &err);
+	monitor_set_config(d.m, c, d.prov, &err);
+	d.prov = NULL; /* the monitor owns it now */
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
 	d.sighup = evsignal_new(d.base, SIGHUP, on_reload, &d);

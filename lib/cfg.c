@@ -14,6 +14,7 @@
 #include "cfg.h"
 #include "cfg_int.h"
 #include "dns.h"
+#include "prov.h"
 #include "xmalloc.h"
 
 /* Sets every default; the only place defaults live. */
@@ -158,12 +159,58 @@ cfg_log(struct ctx *x, const struct node *n)
 	cfg_err(x, f.val[0], "level must be error, warning, info or debug, not \"%s\"", s);
 }
 
+/* Checks a user CDN range: "CIDR" or "CIDR NAME" (the name is the rest of the line). */
+static char *
+cfg_conv_cdn_range(struct ctx *x, const struct node *n)
+{
+	const char *s = n->value, *sp = strpbrk(s, " \t");
+	char *cidr = xstrndup(s, sp ? (size_t)(sp - s) : strlen(s));
+	bool ok = prov_cidr_ok(cidr);
+
+	free(cidr);
+	if (!ok) {
+		cfg_err(x, n,
+			"bad CDN range \"%s\": expected an address with a prefix length and an "
+			"optional name, as \"198.51.100.0/24 Our WAF\" (no bits set past the "
+			"prefix)",
+			s);
+		return NULL;
+	}
+	return cfg_arena_strdup(x->mem, s);
+}
+
+/* Reads providers:. */
+static void
+cfg_providers(struct ctx *x, const struct node *n)
+{
+	static const char *const keys[] = {"data_dir", "cdn_ranges", NULL};
+	enum { K_DIR, K_RANGES };
+	struct cfg *c = x->c;
+	struct fields f;
+	const char *s;
+
+	if (!cfg_fields(x, n, "providers", "in providers", keys, &f))
+		return;
+	if (f.val[K_DIR] != NULL && (s = cfg_scalar(x, f.val[K_DIR], "data_dir")) != NULL) {
+		if (s[0] == '\0') {
+			cfg_err(x, f.val[K_DIR], "data_dir must not be empty");
+		} else {
+			free(c->providers.data_dir);
+			c->providers.data_dir = cfg_resolve(x, s);
+		}
+	}
+	if (f.val[K_RANGES] != NULL)
+		cfg_strlist(x, f.val[K_RANGES], "cdn_ranges", cfg_conv_cdn_range,
+			    &c->providers.cdn_ranges, &c->providers.ncdn_ranges);
+}
+
 /* Reads the top of the main file. */
 void
 cfg_top(struct ctx *x, const struct node *n)
 {
-	static const char *const keys[] = {"resolver", "schedule", "state",   "http",	 "alerting",
-					   "log",      "sinks",	   "include", "domains", NULL};
+	static const char *const keys[] = {"resolver", "schedule", "state",	"http",
+					   "alerting", "log",	   "providers", "sinks",
+					   "include",  "domains",  NULL};
 	enum {
 		K_RESOLVER,
 		K_SCHEDULE,
@@ -171,6 +218,7 @@ cfg_top(struct ctx *x, const struct node *n)
 		K_HTTP,
 		K_ALERTING,
 		K_LOG,
+		K_PROVIDERS,
 		K_SINKS,
 		K_INCLUDE,
 		K_DOMAINS
@@ -203,6 +251,8 @@ cfg_top(struct ctx *x, const struct node *n)
 		cfg_alerting(x, f.val[K_ALERTING]);
 	if (f.val[K_LOG] != NULL)
 		cfg_log(x, f.val[K_LOG]);
+	if (f.val[K_PROVIDERS] != NULL)
+		cfg_providers(x, f.val[K_PROVIDERS]);
 	if (f.val[K_SINKS] != NULL)
 		cfg_sinks(x, f.val[K_SINKS]);
 	if (f.val[K_INCLUDE] != NULL)
@@ -279,6 +329,7 @@ cfg_free(struct cfg *c)
 		return;
 	cfg_free_strs(c->files, c->nfiles);
 	free(c->log_level);
+	free(c->providers.data_dir);
 	free(c->state);
 	free(c->http_listen);
 	for (size_t i = 0; i < c->nsinks; i++) {

@@ -84,6 +84,11 @@ struct cfg {
 		unsigned resolve_after;	 /* default 2 */
 		unsigned repeat_after_s; /* default 4h; 0: never */
 	} alerting;
+	struct {
+		char *data_dir;	    /* providers.data_dir: the provider data; NULL: the default */
+		char **cdn_ranges; /* providers.cdn_ranges: "CIDR" or "CIDR NAME", validated */
+		size_t ncdn_ranges;
+	} providers;
 	struct cfg_sink *sinks;
 	size_t nsinks;
 	struct cfg_domain *domains; /* in file order: main file, then includes sorted by path */

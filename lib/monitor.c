@@ -18,6 +18,7 @@
 /* A configuration and the checks still running against it. */
 struct cfg_ref {
 	struct cfg *c;
+	struct prov *prov; /* loaded for c (its data_dir and CDN ranges); may be NULL */
 	const struct cfg_domain **sorted; /* by name, for lookups */
 	unsigned refs;
 };
@@ -36,7 +37,6 @@ struct monitor {
 	struct dns_resolver *r;
 	struct store *st;
 	struct monitor_events ev;
-	const struct prov *prov;
 	struct cfg_ref *cur;
 	struct sched *sched;
 	struct event *pump;   /* starts checks; armed for the next due time when scheduled */
@@ -66,11 +66,12 @@ domain_cmp(const void *a, const void *b)
 
 /* Wraps a configuration. */
 static struct cfg_ref *
-ref_new(struct cfg *c)
+ref_new(struct cfg *c, struct prov *p)
 {
 	struct cfg_ref *ref = xcalloc(1, sizeof(*ref));
 
 	ref->c = c;
+	ref->prov = p;
 	ref->sorted = xcalloc(c->ndomains ? c->ndomains : 1, sizeof(*ref->sorted));
 	for (size_t i = 0; i < c->ndomains; i++)
 		ref->sorted[i] = &c->domains[i];
@@ -85,6 +86,7 @@ ref_release(struct monitor *m, struct cfg_ref *ref)
 	if (ref == NULL || ref == m->cur || ref->refs > 0)
 		return;
 	cfg_free(ref->c);
+	prov_free(ref->prov);
 	free(ref->sorted);
 	free(ref);
 }
@@ -155,9 +157,12 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 /* Stores one finished check against the state it started from: carries unknown outcomes,
  * diffs, records. */
 static void
-record(struct monitor *m, const struct cfg_domain *d, struct snap *snap, const struct snap *prev,
-       int64_t now)
+record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d, struct snap *snap,
+       const struct snap *prev, int64_t now)
 {
+	struct rule_env env = {.prov = ref->prov,
+			       .confirm_after = ref->c->alerting.confirm_after,
+			       .now = now};
 	struct findings found = {0};
 	struct snap_change *changes = NULL;
 	size_t n;
@@ -177,7 +182,7 @@ record(struct monitor *m, const struct cfg_domain *d, struct snap *snap, const s
 			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
 		m->stats.checks++;
 		m->stats.changes += n;
-		rule_eval(m->prov, d, prev, snap, &found);
+		rule_eval(&env, d, prev, snap, &found);
 		for (size_t i = 0; i < found.n; i++) {
 			m->stats.findings[found.v[i].severity]++;
 			if (m->ev.finding != NULL)
@@ -207,7 +212,7 @@ check_done(struct snap *snap, bool complete, void *arg)
 
 	m->stats.running--;
 	if (complete)
-		record(m, c->d, snap, c->prev, now);
+		record(m, c->ref, c->d, snap, c->prev, now);
 	snap_free(snap);
 	snap_free(c->prev);
 	if (c->scheduled) {
@@ -305,11 +310,10 @@ pump_cb(evutil_socket_t fd, short what, void *arg)
 /* Creates a monitor. */
 struct monitor *
 monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
-	    const struct prov *prov, const struct monitor_events *ev)
+	    const struct monitor_events *ev)
 {
 	struct monitor *m = xcalloc(1, sizeof(*m));
 
-	m->prov = prov;
 	m->base = base;
 	m->r = r;
 	m->st = st;
@@ -413,11 +417,11 @@ sync_sched(struct monitor *m, const struct cfg_ref *old, char **errstr)
 
 /* Takes a new configuration. */
 int
-monitor_set_config(struct monitor *m, struct cfg *c, char **errstr)
+monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errstr)
 {
 	struct cfg_ref *old = m->cur;
 
-	m->cur = ref_new(c);
+	m->cur = ref_new(c, p);
 	m->max_running = c->resolver.max_inflight / 4 ? c->resolver.max_inflight / 4 : 1;
 	m->stats.domains = c->ndomains;
 	if (m->started && sync_sched(m, old, errstr) != 0) {

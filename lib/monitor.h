@@ -28,17 +28,17 @@ struct monitor_events {
 	void *arg;
 };
 
-/* Creates a monitor on base using resolver r, store st and provider knowledge prov (all
- * borrowed; prov may be NULL). */
+/* Creates a monitor on base using resolver r and store st (both borrowed). */
 struct monitor *monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
-			    const struct prov *prov, const struct monitor_events *ev);
+			    const struct monitor_events *ev);
 /* Frees the monitor and every configuration it holds; call after it stopped. */
 void monitor_free(struct monitor *m);
 
-/* Gives the monitor a configuration (it takes c, also on failure). Domains added are scheduled
+/* Gives the monitor a configuration and the provider knowledge loaded for it (it takes c and
+ * p, also on failure; p may be NULL: no provider rules). Domains added are scheduled
  * (spread over their interval, or at their persisted due time), removed ones are dropped; checks
  * running finish against the configuration they started with. Returns 0 or -1 with *errstr. */
-int monitor_set_config(struct monitor *m, struct cfg *c, char **errstr);
+int monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errstr);
 
 /* Checks every configured domain once, stores the results, then calls done with 0, or -1
  * when a store write failed. */

@@ -176,3 +176,19 @@ prov_free(struct prov *p)
 	prov_ptr_free(p);
 	free(p);
 }
+
+/* Loads the provider knowledge from the configured, environment or installed directory. */
+int
+prov_load_for(const char *dir, const char *const *extra_cdn_ranges, size_t n, struct prov **out,
+	      char **errstr)
+{
+	char *err = NULL;
+
+	if (dir == NULL)
+		dir = getenv("MXW_DATA_DIR") != NULL ? getenv("MXW_DATA_DIR") : MXW_DATA_DIR;
+	if (prov_load(dir, extra_cdn_ranges, n, out, &err) == 0)
+		return 0;
+	*errstr = xasprintf("provider data: %s", err);
+	free(err);
+	return -1;
+}

@@ -22,6 +22,17 @@ parse_addr(const char *s, uint8_t a[16])
 	return 0;
 }
 
+static bool parse_cidr(const char *s, struct prov_range *r);
+
+/* Tells whether a range is valid. */
+bool
+prov_cidr_ok(const char *cidr)
+{
+	struct prov_range r;
+
+	return parse_cidr(cidr, &r);
+}
+
 /* Reads "ADDR/LEN" (or a bare ADDR, one address) into r; false when it is not a range or
  * the address has bits set past the prefix. */
 static bool

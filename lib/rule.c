@@ -160,11 +160,20 @@ finding_clear(struct finding *f)
 
 /* Evaluates every rule. */
 void
-rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *prev,
+rule_eval(const struct rule_env *env, const struct cfg_domain *d, const struct snap *prev,
 	  const struct snap *cur, struct findings *out)
 {
 	struct findings before = {0};
-	struct rule_ctx c = {.prov = p, .d = d, .prev = prev, .cur = cur, .out = out};
+	const struct prov *p = env ? env->prov : NULL;
+	unsigned confirm = env && env->confirm_after ? env->confirm_after : 1;
+	long long now = env ? env->now : 0;
+	struct rule_ctx c = {.prov = p,
+			     .confirm_after = confirm,
+			     .now = now,
+			     .d = d,
+			     .prev = prev,
+			     .cur = cur,
+			     .out = out};
 	size_t start = out->n;
 
 	eval_state(&c);
@@ -178,7 +187,13 @@ rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *p
 		return;
 	}
 	if (prev != NULL) {
-		struct rule_ctx pc = {.prov = p, .d = d, .prev = NULL, .cur = prev, .out = &before};
+		struct rule_ctx pc = {.prov = p,
+				      .confirm_after = confirm,
+				      .now = now,
+				      .d = d,
+				      .prev = NULL,
+				      .cur = prev,
+				      .out = &before};
 
 		eval_state(&pc);
 	}

@@ -43,11 +43,17 @@ struct findings {
 	size_t n;
 };
 
+/* What the rules read besides the domain and its snapshots. */
+struct rule_env {
+	const struct prov *prov; /* provider knowledge; NULL: the provider rules are skipped */
+	unsigned confirm_after;	 /* dns.lookup-failed: checks a set stays unknown; 0 means 1 */
+	long long now;		 /* seconds since the epoch, for SPF's %{t} macro */
+};
+
 /* Evaluates every rule for domain d on cur, with prev (may be NULL) as the last known
- * state and p (may be NULL: the provider rules are then skipped) as provider knowledge,
- * appending to out (which the caller clears with findings_clear). Sorted by rule, then
- * subject. */
-void rule_eval(const struct prov *p, const struct cfg_domain *d, const struct snap *prev,
+ * state, appending to out (which the caller clears with findings_clear). env may be NULL
+ * (no provider knowledge, confirm_after 1). Sorted by rule, then subject. */
+void rule_eval(const struct rule_env *env, const struct cfg_domain *d, const struct snap *prev,
 	       const struct snap *cur, struct findings *out);
 
 /* Frees what out holds and empties it. */

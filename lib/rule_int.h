@@ -6,6 +6,8 @@
 
 struct rule_ctx {
 	const struct prov *prov; /* provider knowledge; NULL: those rules are skipped */
+	unsigned confirm_after;	 /* at least 1 */
+	long long now;
 	const struct cfg_domain *d;
 	const struct snap *prev; /* NULL on a first check */
 	const struct snap *cur;

@@ -143,7 +143,7 @@ eval_text(const char *prev_text, const char *cur_text, char *mail_from, bool mes
 
 	domain(&d, mail_from ? mail_from : bounce);
 	snap_carry(cur, prev);
-	rule_eval(prov, &d, prev, cur, &out);
+	rule_eval(&(struct rule_env){.prov = prov, .confirm_after = 2}, &d, prev, cur, &out);
 	for (size_t i = 0; i < out.n; i++) {
 		const struct finding *f = &out.v[i];
 		char *next = xasprintf("%s%s %s %s%s%s%s\n", text, f->rule, f->subject,
@@ -373,7 +373,7 @@ START_TEST(test_finding_json_line)
 	char *line;
 
 	domain(&d, bounce);
-	rule_eval(prov, &d, NULL, s, &out);
+	rule_eval(&(struct rule_env){.prov = prov, .confirm_after = 2}, &d, NULL, s, &out);
 	ck_assert_int_eq(out.n, 2);
 	o = finding_json(&out.v[0]);
 	line = json_dumps(o, JSON_COMPACT);
