@@ -9,6 +9,7 @@
 
 #include "dns_pkt.h"
 #include "plan.h"
+#include "spf.h"
 #include "xmalloc.h"
 
 /* Appends one query. */
@@ -89,32 +90,48 @@ plan_first(const struct cfg_domain *d, struct plan_query **out)
 	return n;
 }
 
-/* Reads the SPF include and redirect targets. */
+/* Plans what one SPF record at domain makes check_host() read. */
 size_t
-plan_spf_targets(const char *text, char ***out)
+plan_spf(const char *text, const char *domain, unsigned depth, struct plan_query **out)
 {
-	char *copy, *save = NULL, *term;
+	struct spf_record *rec;
+	char *err = NULL;
 	size_t n = 0;
 
 	*out = NULL;
-	if (strncasecmp(text, "v=spf1", 6) != 0 || (text[6] != '\0' && text[6] != ' '))
+	if (depth >= PLAN_SPF_MAX_DEPTH || !spf_is_record(text))
 		return 0;
-	copy = xstrdup(text + 6);
-	for (term = strtok_r(copy, " ", &save); term != NULL; term = strtok_r(NULL, " ", &save)) {
-		const char *target = NULL;
-
-		if (*term == '+' || *term == '-' || *term == '~' || *term == '?')
-			term++;
-		if (strncasecmp(term, "include:", 8) == 0)
-			target = term + 8;
-		else if (strncasecmp(term, "redirect=", 9) == 0)
-			target = term + 9;
-		if (target == NULL || *target == '\0' || strchr(target, '%') != NULL)
-			continue;
-		*out = xreallocarray(*out, n + 1, sizeof(**out));
-		(*out)[n++] = dns_name_canon(target);
+	if (spf_parse(text, &rec, &err) != 0) {
+		free(err); /* spf.syntax reports it; nothing it names is looked up */
+		return 0;
 	}
-	free(copy);
+	for (size_t i = 0; i < rec->nterms; i++) {
+		const struct spf_term *t = &rec->terms[i];
+		const char *target = t->domain != NULL ? t->domain : domain;
+
+		if (strchr(target, '%') != NULL)
+			continue; /* macros depend on the sender: not watched */
+		switch (t->mech) {
+		case SPF_M_INCLUDE:
+			add(out, &n, target, DNS_T_TXT, depth + 1);
+			break;
+		case SPF_M_A:
+			add(out, &n, target, DNS_T_A, 0);
+			add(out, &n, target, DNS_T_AAAA, 0);
+			break;
+		case SPF_M_MX:
+			add(out, &n, target, DNS_T_MX, 0);
+			break;
+		case SPF_M_EXISTS:
+			add(out, &n, target, DNS_T_A, 0);
+			break;
+		default:
+			break; /* all, ip4, ip6; ptr reads the PTR names of sending IPs */
+		}
+	}
+	if (rec->redirect != NULL && !rec->has_all && strchr(rec->redirect, '%') == NULL)
+		add(out, &n, rec->redirect, DNS_T_TXT, depth + 1);
+	spf_record_free(rec);
 	return n;
 }
 
@@ -162,20 +179,16 @@ plan_next(const struct cfg_domain *d, const struct dns_result *res, unsigned dep
 		}
 		break;
 	case DNS_T_TXT:
-		if (depth >= PLAN_SPF_MAX_DEPTH)
-			break;
 		for (size_t i = 0; res->outcome == DNS_ANSWER && i < res->nrrs; i++) {
-			char **targets;
-			size_t nt;
+			struct plan_query *sq;
+			size_t ns;
 
 			if (memchr(res->rrs[i].data, '\0', res->rrs[i].len) != NULL)
 				continue;
-			nt = plan_spf_targets(res->rrs[i].data, &targets);
-			for (size_t j = 0; j < nt; j++) {
-				add(out, &n, targets[j], DNS_T_TXT, depth + 1);
-				free(targets[j]);
-			}
-			free(targets);
+			ns = plan_spf(res->rrs[i].data, res->qname, depth, &sq);
+			for (size_t j = 0; j < ns; j++)
+				add(out, &n, sq[j].name, sq[j].type, sq[j].depth);
+			plan_free(sq, ns);
 		}
 		break;
 	default:

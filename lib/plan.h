@@ -41,9 +41,12 @@ void plan_free(struct plan_query *q, size_t n);
  * or NULL when ip is not an address; caller frees. */
 char *plan_reverse_name(const char *ip);
 
-/* Returns the include: and redirect= targets of an SPF record (canonical, absolute; terms
- * with macros skipped), or 0 when text is not an SPF record ("v=spf1"). Caller frees each
- * and the array. */
-size_t plan_spf_targets(const char *text, char ***out);
+/* Returns what check_host() reads for the SPF record text found at domain, the record
+ * itself read at the given include depth: TXT of include and redirect targets (depth + 1;
+ * redirect only without "all"; nothing at all from a record at PLAN_SPF_MAX_DEPTH), A and AAAA of a
+ * targets, MX of mx targets (their addresses follow from the MX answer), A of exists targets.
+ * Targets with macros are skipped; a record that does not parse (or is not SPF) gives nothing.
+ * Caller frees with plan_free. */
+size_t plan_spf(const char *text, const char *domain, unsigned depth, struct plan_query **out);
 
 #endif

@@ -11,14 +11,83 @@
 #include "spf.h"
 #include "xmalloc.h"
 
-/* SPF at the apex: present, single, not passing everyone. */
+/* The lookup accounting of the SPF tree at a name: spf.syntax for a permerror anywhere in
+ * it, spf.too-many-lookups, spf.too-many-void-lookups. Unknown parts fire nothing. */
+static void
+spf_tree(struct rule_ctx *c, const struct spf_dns *dns, const struct snap_set *txt)
+{
+	struct spf_count n;
+	struct finding *f = NULL;
+
+	spf_count(dns, txt->name, &n);
+	switch (n.status) {
+	case SPF_COUNT_PERMERROR:
+		f = rule_add(c, "spf.syntax", txt->name,
+			     "the SPF of %s is a permanent error (%s): its mail fails SPF "
+			     "everywhere",
+			     txt->name, n.why);
+		break;
+	case SPF_COUNT_TOO_MANY:
+		f = rule_add(c, "spf.too-many-lookups", txt->name,
+			     "the SPF of %s goes past the limit of %d DNS lookups (%s): "
+			     "receivers stop with a permanent error and its mail fails SPF",
+			     txt->name, SPF_MAX_LOOKUPS, n.why);
+		break;
+	case SPF_COUNT_TOO_MANY_VOID:
+		f = rule_add(c, "spf.too-many-void-lookups", txt->name,
+			     "the SPF of %s names too many hosts that do not exist (%s): "
+			     "receivers stop with a permanent error and its mail fails SPF",
+			     txt->name, n.why);
+		break;
+	default:
+		break; /* ok, none (spf.missing) or unknown */
+	}
+	if (f != NULL)
+		rule_evidence(f, txt);
+	spf_count_clear(&n);
+}
+
+/* spf.sender-not-authorized: each sending IP must get "pass" from the domain's SPF. A
+ * permanent error has its own rule and a temporary one (unknown data) fires nothing. */
+static void
+spf_senders(struct rule_ctx *c, const struct spf_dns *dns, const struct snap_set *txt)
+{
+	for (size_t i = 0; i < c->d->nsending_ips; i++) {
+		const char *ip = c->d->sending_ips[i];
+		struct spf_query q = {.ip = ip, .domain = c->d->name, .now = c->now};
+		struct spf_eval e;
+		struct finding *f;
+		char *err = NULL;
+
+		if (spf_check_host(dns, &q, &e, &err) != 0) {
+			free(err);
+			continue;
+		}
+		if (e.result == SPF_FAIL || e.result == SPF_SOFTFAIL || e.result == SPF_NEUTRAL) {
+			f = rule_add(c, "spf.sender-not-authorized", ip,
+				     "sending IP %s gets \"%s\" from the SPF of %s (%s%s): "
+				     "receivers junk or reject the mail it sends as %s",
+				     ip, spf_result_name(e.result), c->d->name,
+				     e.term ? "matched " : "no term matches it",
+				     e.term ? e.term : "", c->d->name);
+			rule_evidence(f, txt);
+		}
+		spf_eval_clear(&e);
+	}
+}
+
+/* SPF at the apex: present, single, parsing, within its limits, not passing everyone, and
+ * authorising the sending IPs. */
 static void
 rule_spf(struct rule_ctx *c)
 {
 	const struct snap_set *txt = rule_known(c->cur, c->d->name, DNS_T_TXT);
 	const char *spf = NULL;
+	struct spf_record *rec;
+	struct spf_dns dns;
 	size_t count = 0;
 	struct finding *f;
+	char *err = NULL;
 
 	if (txt == NULL)
 		return;
@@ -43,22 +112,47 @@ rule_spf(struct rule_ctx *c)
 		rule_evidence(f, txt);
 		return;
 	}
-	{
-		char *copy = xstrdup(spf), *save = NULL;
-
-		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-			if (strcasecmp(t, "all") == 0 || strcasecmp(t, "+all") == 0) {
-				f = rule_add(
-				    c, "spf.pass-all", txt->name,
-				    "the SPF record of %s ends in \"%s\": it authorises every "
-				    "server on the Internet to send as %s",
-				    txt->name, t, c->d->name);
-				rule_evidence(f, txt);
-				break;
-			}
-		}
-		free(copy);
+	if (spf_parse(spf, &rec, &err) != 0) {
+		f = rule_add(c, "spf.syntax", txt->name,
+			     "the SPF record of %s does not parse (%s): its mail fails SPF "
+			     "everywhere",
+			     txt->name, err);
+		rule_evidence(f, txt);
+		free(err);
+		return;
 	}
+	for (size_t i = 0; i < rec->nterms; i++) {
+		const struct spf_term *t = &rec->terms[i];
+
+		if (t->mech == SPF_M_ALL && t->qual == SPF_PASS) {
+			f = rule_add(c, "spf.pass-all", txt->name,
+				     "the SPF record of %s ends in \"%s\": it authorises every "
+				     "server on the Internet to send as %s",
+				     txt->name, t->text, c->d->name);
+			rule_evidence(f, txt);
+			break;
+		}
+	}
+	spf_record_free(rec);
+	spf_dns_from_snap(&dns, c->cur);
+	spf_tree(c, &dns, txt);
+	spf_senders(c, &dns, txt);
+}
+
+/* The SPF tree of the MAIL FROM name (its presence is mailfrom.spf-missing's). */
+static void
+rule_spf_mail_from(struct rule_ctx *c)
+{
+	const struct snap_set *txt;
+	struct spf_dns dns;
+
+	if (!c->d->has_ses || c->d->ses.mail_from == NULL ||
+	    strcmp(c->d->ses.mail_from, c->d->name) == 0 ||
+	    (txt = rule_known(c->cur, c->d->ses.mail_from, DNS_T_TXT)) == NULL ||
+	    spf_count_records(txt->records, txt->nrecords) != 1)
+		return;
+	spf_dns_from_snap(&dns, c->cur);
+	spf_tree(c, &dns, txt);
 }
 
 /* DMARC at _dmarc.DOMAIN: present, one record, valid. */
@@ -196,6 +290,7 @@ void
 rule_auth(struct rule_ctx *c)
 {
 	rule_spf(c);
+	rule_spf_mail_from(c);
 	rule_dmarc(c);
 	for (size_t i = 0; i < c->d->ndkim_selectors; i++)
 		check_dkim(c, c->d->dkim_selectors[i], NULL);

@@ -88,7 +88,9 @@ struct spf_dns {
 };
 
 /* Answers lookups from a snapshot (borrowed; must outlive d): a set absent from it is
- * "not fetched"; a set's outcome this check is the outcome. */
+ * "not fetched"; a set's known state is the answer (the last known records when this
+ * check's answer is unknown, see snap_carry; unknown when never known), so that an outage
+ * neither raises nor clears an SPF finding. */
 void spf_dns_from_snap(struct spf_dns *d, const struct snap *s);
 
 /* What an evaluation is about. */

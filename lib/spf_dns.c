@@ -9,7 +9,7 @@
 #include "spf.h"
 #include "xmalloc.h"
 
-/* Answers a lookup from a snapshot. */
+/* Answers a lookup from a snapshot's known state (carried through an outage). */
 static bool
 snap_lookup(void *arg, const char *name, uint16_t type, enum dns_outcome *outcome,
 	    char *const **records, size_t *n)
@@ -20,8 +20,9 @@ snap_lookup(void *arg, const char *name, uint16_t type, enum dns_outcome *outcom
 	*n = 0;
 	if (set == NULL)
 		return false;
-	*outcome = set->outcome;
-	if (set->outcome == DNS_ANSWER) {
+	/* Never known: this check's outcome says why (servfail, timeout, ...). */
+	*outcome = dns_outcome_is_known(set->known) ? set->known : set->outcome;
+	if (set->known == DNS_ANSWER) {
 		*records = set->records;
 		*n = set->nrecords;
 	}

@@ -171,8 +171,10 @@ START_TEST(test_spf_includes_and_redirect_are_followed_one_level_deeper)
 {
 	static const char *txt[] = {
 	    "v=spf1 ip4:192.0.2.0/24 include:_spf.Google.com ~include:amazonses.com "
-	    "include:%{d}.macro.example -all redirect=_spf.example.net",
+	    "include:%{d}.macro.example a mx:Mail.example.net exists:e.example.org -all "
+	    "redirect=ignored.example.net",
 	    "google-site-verification=abc include:not.spf.example",
+	    "v=spf1 a:web.example.com/24 exists:%{i}.ip.example ptr redirect=_spf.example.net",
 	};
 	struct cfg_domain d;
 	struct dns_result res;
@@ -181,10 +183,15 @@ START_TEST(test_spf_includes_and_redirect_are_followed_one_level_deeper)
 	char *text;
 
 	full_domain(&d);
-	result(&res, "example.com", DNS_T_TXT, DNS_ANSWER, txt, 2);
+	result(&res, "example.com", DNS_T_TXT, DNS_ANSWER, txt, 3);
 	n = plan_next(&d, &res, 3, &q);
 	text = render(q, n);
+	/* Includes one level deeper; a, mx and exists targets at depth 0; redirect only in the
+	 * record without "all"; macros, ptr, ip4 and non-SPF text ask nothing. */
 	ck_assert_str_eq(text, "TXT _spf.google.com. 4\nTXT amazonses.com. 4\n"
+			       "A example.com. 0\nAAAA example.com. 0\nMX mail.example.net. 0\n"
+			       "A e.example.org. 0\n"
+			       "A web.example.com. 0\nAAAA web.example.com. 0\n"
 			       "TXT _spf.example.net. 4\n");
 	free(text);
 	/* At the depth cap, nothing more is followed. */
@@ -249,15 +256,19 @@ END_TEST
 
 START_TEST(test_spf_target_parsing)
 {
-	char **t;
+	struct plan_query *q;
+	size_t n;
+	char *text;
 
-	ck_assert_int_eq(plan_spf_targets("v=spf10 include:x.example", &t), 0);
-	ck_assert_int_eq(plan_spf_targets("spf1 include:x.example", &t), 0);
-	ck_assert_int_eq(plan_spf_targets("v=spf1", &t), 0);
-	ck_assert_int_eq(plan_spf_targets("V=SPF1  INCLUDE:X.Example  redirect=", &t), 1);
-	ck_assert_str_eq(t[0], "x.example.");
-	free(t[0]);
-	free(t);
+	ck_assert_int_eq(plan_spf("v=spf10 include:x.example", "example.com.", 0, &q), 0);
+	ck_assert_int_eq(plan_spf("spf1 include:x.example", "example.com.", 0, &q), 0);
+	ck_assert_int_eq(plan_spf("v=spf1", "example.com.", 0, &q), 0);
+	/* A record that does not parse is a permerror: nothing in it is looked up. */
+	ck_assert_int_eq(plan_spf("v=spf1 include:x.example redirect=", "example.com.", 0, &q), 0);
+	n = plan_spf("V=SPF1  INCLUDE:X.Example  MX", "Example.COM", 0, &q);
+	text = render(q, n);
+	ck_assert_str_eq(text, "TXT x.example. 1\nMX example.com. 0\n");
+	free(text);
 }
 END_TEST
 

@@ -19,7 +19,8 @@ static const char healthy[] =
     "mail.example.com. AAAA answer 2001:db8::25\n"
     "example.com. A answer 198.51.100.10\n"
     "example.com. AAAA nodata\n"
-    "example.com. TXT answer v=spf1 ip4:192.0.2.25 include:amazonses.com -all\n"
+    "example.com. TXT answer v=spf1 ip4:192.0.2.25 ip4:203.0.113.10 include:amazonses.com -all\n"
+    "amazonses.com. TXT answer v=spf1 ip4:199.255.192.0/22 ip4:54.240.0.0/18 -all\n"
     "_dmarc.example.com. TXT answer v=DMARC1; p=reject\n"
     "bounce.example.com. MX answer 10 feedback-smtp.us-east-1.amazonses.com.\n"
     "bounce.example.com. TXT answer v=spf1 include:amazonses.com ~all\n"
@@ -276,6 +277,86 @@ START_TEST(test_spf_dmarc_dkim_rules)
 }
 END_TEST
 
+START_TEST(test_spf_tree_rules)
+{
+	/* A record that does not parse. */
+	expect("example.com. TXT answer v=spf1 ip4:300.1.1.1 -all\n",
+	       "spf.syntax example.com. critical new\n");
+	/* An include without SPF is a permanent error of the whole tree. */
+	expect("example.com. TXT answer v=spf1 ip4:203.0.113.10 include:nospf.example.net -all\n"
+	       "nospf.example.net. TXT answer hello\n",
+	       "spf.syntax example.com. critical new\n");
+	/* Eleven DNS-querying terms; the sending IP still passes (its ip4 comes first). */
+	expect("example.com. TXT answer v=spf1 ip4:203.0.113.10 a:h1.example.net a:h2.example.net "
+	       "a:h3.example.net a:h4.example.net a:h5.example.net a:h6.example.net mx "
+	       "a:h8.example.net a:h9.example.net a:h10.example.net a:h11.example.net -all\n",
+	       "spf.too-many-lookups example.com. critical new\n");
+	/* Ten are fine. */
+	expect("example.com. TXT answer v=spf1 ip4:203.0.113.10 a:h1.example.net a:h2.example.net "
+	       "a:h3.example.net a:h4.example.net a:h5.example.net a:h6.example.net mx "
+	       "a:h8.example.net a:h9.example.net a:h10.example.net -all\n",
+	       "");
+	/* Three names that do not exist. */
+	expect("example.com. TXT answer v=spf1 a:v1.example.net a:v2.example.net mx:v3.example.net "
+	       "ip4:203.0.113.10 -all\n"
+	       "v1.example.net. A nxdomain\nv1.example.net. AAAA nxdomain\n"
+	       "v2.example.net. A nodata\nv2.example.net. AAAA nodata\n"
+	       "v3.example.net. MX nxdomain\n",
+	       "spf.too-many-void-lookups example.com. critical new\n");
+	/* Two are allowed; an unknown one is not void. */
+	expect("example.com. TXT answer v=spf1 a:v1.example.net a:v2.example.net mx:v3.example.net "
+	       "ip4:203.0.113.10 -all\n"
+	       "v1.example.net. A nxdomain\nv1.example.net. AAAA nxdomain\n"
+	       "v2.example.net. A nodata\nv2.example.net. AAAA nodata\n"
+	       "v3.example.net. MX servfail\n",
+	       "");
+	/* The MAIL FROM name's tree is checked too. */
+	expect("bounce.example.com. TXT answer v=spf1 include:amazonses.com include:x.example.net "
+	       "~all\n"
+	       "x.example.net. TXT nxdomain\n",
+	       "spf.syntax bounce.example.com. critical new\n");
+}
+END_TEST
+
+START_TEST(test_spf_sender_not_authorized)
+{
+	char *cur, *got;
+
+	/* Authorised by ip4, through a:, through mx, through an include: nothing. */
+	expect("", "");
+	expect("example.com. TXT answer v=spf1 a:mail.example.com -all\n", "");
+	expect("example.com. TXT answer v=spf1 mx -all\n", "");
+	expect("example.com. TXT answer v=spf1 include:amazonses.com -all\n"
+	       "amazonses.com. TXT answer v=spf1 ip4:203.0.113.0/24 -all\n",
+	       "");
+	expect("example.com. TXT answer v=spf1 ip6:2001:db8::/32 ip4:203.0.113.10/32 -all\n", "");
+	/* fail, softfail and the default neutral fire. */
+	cur =
+	    xasprintf("%s%s", healthy,
+		      "example.com. TXT answer v=spf1 ip4:192.0.2.25 include:amazonses.com -all\n");
+	got = eval_text(NULL, cur, NULL, true);
+	ck_assert_str_eq(got, "spf.sender-not-authorized 203.0.113.10 critical new: sending IP "
+			      "203.0.113.10 gets \"fail\" from the SPF of example.com (matched "
+			      "-all): receivers junk or reject the mail it sends as example.com\n");
+	free(got);
+	free(cur);
+	cur = xasprintf("%s%s", healthy, "example.com. TXT answer v=spf1 ip4:192.0.2.25\n");
+	got = eval_text(NULL, cur, NULL, true);
+	ck_assert_str_eq(got, "spf.sender-not-authorized 203.0.113.10 critical new: sending IP "
+			      "203.0.113.10 gets \"neutral\" from the SPF of example.com (no term "
+			      "matches it): receivers junk or reject the mail it sends as "
+			      "example.com\n");
+	free(got);
+	free(cur);
+	expect("example.com. TXT answer v=spf1 ip4:192.0.2.25 ~all\n",
+	       "spf.sender-not-authorized 203.0.113.10 critical new\n");
+	/* An include whose TXT is unknown (temperror) fires nothing. */
+	expect("example.com. TXT answer v=spf1 include:amazonses.com -all\n"
+	       "amazonses.com. TXT timeout\n",
+	       "");
+}
+END_TEST
+
 START_TEST(test_ptr_rules)
 {
 	expect("10.113.0.203.in-addr.arpa. PTR nxdomain\n",
@@ -418,6 +499,8 @@ rule_suite(void)
 	tcase_add_test(tc, test_unknown_mx_fires_nothing);
 	tcase_add_test(tc, test_mail_from_rules);
 	tcase_add_test(tc, test_spf_dmarc_dkim_rules);
+	tcase_add_test(tc, test_spf_tree_rules);
+	tcase_add_test(tc, test_spf_sender_not_authorized);
 	tcase_add_test(tc, test_ptr_rules);
 	tcase_add_test(tc, test_changes_are_reported_and_regressions_marked);
 	tcase_add_test(tc, test_dmarc_lowered_from_reject_to_none_is_weakened);

@@ -756,6 +756,21 @@ START_TEST(test_snap_adapter_answers_from_snapshot)
 	ck_assert_int_eq(o, DNS_SERVFAIL);
 	ck_assert_uint_eq(n, 0);
 	ck_assert(!spf_lookup(&dns, "example.com", DNS_T_A, &o, &rec, &n));
+	{
+		/* An MX that times out this check answers with its last known records. */
+		struct snap *now = snap_new("example.com");
+
+		res.qtype = DNS_T_MX;
+		res.outcome = DNS_TIMEOUT;
+		snap_put(now, &res);
+		snap_carry(now, s);
+		spf_dns_from_snap(&dns, now);
+		ck_assert(spf_lookup(&dns, "example.com", DNS_T_MX, &o, &rec, &n));
+		ck_assert_int_eq(o, DNS_ANSWER);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_str_eq(rec[1], "20 mx2.example.com.");
+		snap_free(now);
+	}
 	free(res.qname);
 	free(rr[0].data);
 	free(rr[1].data);
