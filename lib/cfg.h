@@ -85,7 +85,7 @@ struct cfg {
 		unsigned repeat_after_s; /* default 4h; 0: never */
 	} alerting;
 	struct {
-		char *data_dir;	    /* providers.data_dir: the provider data; NULL: the default */
+		char *data_dir;	   /* providers.data_dir: the provider data; NULL: the default */
 		char **cdn_ranges; /* providers.cdn_ranges: "CIDR" or "CIDR NAME", validated */
 		size_t ncdn_ranges;
 	} providers;

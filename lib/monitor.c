@@ -160,9 +160,8 @@ static void
 record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d, struct snap *snap,
        const struct snap *prev, int64_t now)
 {
-	struct rule_env env = {.prov = ref->prov,
-			       .confirm_after = ref->c->alerting.confirm_after,
-			       .now = now};
+	struct rule_env env = {
+	    .prov = ref->prov, .confirm_after = ref->c->alerting.confirm_after, .now = now};
 	struct findings found = {0};
 	struct snap_change *changes = NULL;
 	size_t n;

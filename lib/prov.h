@@ -68,8 +68,8 @@ int prov_load(const char *dir, const char *const *extra_cdn_ranges, size_t n, st
 	      char **errstr);
 /* prov_load from dir, or when dir is NULL from $MXW_DATA_DIR, else the installed data
  * directory; an error says it is about the provider data. */
-int prov_load_for(const char *dir, const char *const *extra_cdn_ranges, size_t n,
-		  struct prov **out, char **errstr);
+int prov_load_for(const char *dir, const char *const *extra_cdn_ranges, size_t n, struct prov **out,
+		  char **errstr);
 
 /* True when cidr is a range prov_load takes ("198.51.100.0/24", "2001:db8::/32", a bare
  * address; no bits set past the prefix). */
