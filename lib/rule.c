@@ -144,6 +144,7 @@ eval_state(struct rule_ctx *c)
 	rule_auth(c);
 	rule_ptr(c);
 	rule_prov(c);
+	rule_lookup_failed(c);
 }
 
 /* Frees one finding's contents. */

@@ -29,14 +29,15 @@ spf_tree(struct rule_ctx *c, const struct spf_dns *dns, const struct snap_set *t
 		break;
 	case SPF_COUNT_TOO_MANY:
 		f = rule_add(c, "spf.too-many-lookups", txt->name,
-			     "the SPF of %s goes past the limit of %d DNS lookups (%s): "
-			     "receivers stop with a permanent error and its mail fails SPF",
-			     txt->name, SPF_MAX_LOOKUPS, n.why);
+			     "the SPF of %s needs too many DNS lookups (%s): receivers that "
+			     "evaluate that far stop with a permanent error and the mail fails SPF",
+			     txt->name, n.why);
 		break;
 	case SPF_COUNT_TOO_MANY_VOID:
 		f = rule_add(c, "spf.too-many-void-lookups", txt->name,
 			     "the SPF of %s names too many hosts that do not exist (%s): "
-			     "receivers stop with a permanent error and its mail fails SPF",
+			     "receivers that evaluate that far stop with a permanent error and "
+			     "the mail fails SPF",
 			     txt->name, n.why);
 		break;
 	default:

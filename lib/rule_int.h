@@ -38,6 +38,7 @@ void rule_mailfrom(struct rule_ctx *c);
 void rule_auth(struct rule_ctx *c);
 void rule_ptr(struct rule_ctx *c);
 void rule_changes(struct rule_ctx *c);
+void rule_lookup_failed(struct rule_ctx *c);
 void rule_dmarc_weakened(struct rule_ctx *c);
 void rule_prov(struct rule_ctx *c);
 

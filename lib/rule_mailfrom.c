@@ -45,33 +45,49 @@ spf_includes_ses(const char *txt)
 	return false;
 }
 
-/* The MAIL FROM rules of a domain that sends with SES. */
+/* Describes an MX set that is not the one SES feedback MX: "2 MX records" or its target. */
+static void
+mx_found(const struct snap_set *mx, char *buf, size_t size)
+{
+	if (mx->nrecords != 1)
+		snprintf(buf, size, "%zu MX records", mx->nrecords);
+	else
+		snprintf(buf, size, "%s", rule_mx_target(mx->records[0]));
+}
+
+/* The MAIL FROM rules of a domain that sends with SES. Names in subjects and messages are
+ * absolute ("bounce.example.com."), as in every other rule. */
 void
 rule_mailfrom(struct rule_ctx *c)
 {
-	const char *mf = c->d->has_ses ? c->d->ses.mail_from : NULL;
 	const char *region = c->d->has_ses ? c->d->ses.region : NULL;
 	const struct snap_set *mx, *txt;
 	size_t dl = strlen(c->d->name), ml;
-	bool receives = false;
+	bool receives = false, apex;
 	struct finding *f;
+	char *mf;
 
-	if (mf == NULL)
+	if (!c->d->has_ses || c->d->ses.mail_from == NULL)
 		return;
-	ml = strlen(mf);
-	if (!(ml > dl + 1 && mf[ml - dl - 1] == '.' && strcmp(mf + ml - dl, c->d->name) == 0))
+	mf = xasprintf("%s.", c->d->ses.mail_from);
+	ml = strlen(mf) - 1;
+	apex = strcmp(c->d->ses.mail_from, c->d->name) == 0;
+	if (!apex &&
+	    !(ml > dl + 1 && mf[ml - dl - 1] == '.' && strncmp(mf + ml - dl, c->d->name, dl) == 0))
 		rule_add(c, "mailfrom.not-subdomain", mf,
 			 "the MAIL FROM domain %s is not a subdomain of %s: SPF will not align "
 			 "for DMARC",
 			 mf, c->d->name);
 	for (size_t i = 0; i < c->d->nmail_names; i++)
-		receives |= strcmp(c->d->mail_names[i], mf) == 0;
-	if (receives || strcmp(mf, c->d->name) == 0) {
-		rule_add(c, "mailfrom.receives-mail", mf,
-			 "the MAIL FROM domain %s is %s: it must be a dedicated, unused subdomain, "
-			 "or SES bounces and the name's own mail interfere",
-			 mf,
-			 strcmp(mf, c->d->name) == 0 ? "the apex" : "a name that receives mail");
+		receives |= strcmp(c->d->mail_names[i], c->d->ses.mail_from) == 0;
+	if (receives || apex) {
+		f = rule_add(c, "mailfrom.receives-mail", mf,
+			     "the MAIL FROM domain %s is %s: it must be a dedicated, unused "
+			     "subdomain, or SES bounces and the name's own mail interfere",
+			     mf, apex ? "the apex" : "a name that receives mail");
+		if ((mx = rule_known(c->cur, mf, DNS_T_MX)) != NULL)
+			rule_evidence(f, mx);
+		free(mf);
 		return;
 	}
 	mx = rule_known(c->cur, mf, DNS_T_MX);
@@ -82,7 +98,7 @@ rule_mailfrom(struct rule_ctx *c)
 			     mf);
 		rule_evidence(f, mx);
 	} else if (mx != NULL) {
-		char got[64] = "";
+		char got[64] = "", found[300];
 		bool other = false, wrong;
 
 		for (size_t i = 0; i < mx->nrecords; i++)
@@ -99,12 +115,13 @@ rule_mailfrom(struct rule_ctx *c)
 			rule_evidence(f, mx);
 		}
 		if (wrong) {
+			mx_found(mx, found, sizeof(found));
 			f = rule_add(
 			    c, "mailfrom.mx-wrong", mf,
 			    "the MAIL FROM domain %s needs exactly one MX, "
-			    "feedback-smtp.%s.amazonses.com: SES custom MAIL FROM setup fails "
-			    "otherwise",
-			    mf, region ? region : "REGION");
+			    "feedback-smtp.%s.amazonses.com., not %s: SES custom MAIL FROM setup "
+			    "fails otherwise",
+			    mf, region ? region : "REGION", found);
 			rule_evidence(f, mx);
 		}
 	}
@@ -122,4 +139,5 @@ rule_mailfrom(struct rule_ctx *c)
 			rule_evidence(f, txt);
 		}
 	}
+	free(mf);
 }

@@ -135,6 +135,7 @@ snap_put(struct snap *s, const struct dns_result *res)
 
 	set->outcome = res->outcome;
 	set->known = dns_outcome_is_known(res->outcome) ? res->outcome : DNS_ERROR;
+	set->failed = dns_outcome_is_known(res->outcome) ? 0 : 1;
 	if (!dns_outcome_is_known(res->outcome))
 		return;
 	set->ttl = res->ttl;
@@ -200,7 +201,10 @@ snap_carry(struct snap *cur, const struct snap *prev)
 		if (dns_outcome_is_known(set->outcome))
 			continue;
 		old = snap_get(prev, set->name, set->type);
-		if (old == NULL || !dns_outcome_is_known(old->known))
+		if (old == NULL)
+			continue;
+		set->failed = old->failed < UINT32_MAX - 1 ? old->failed + 1 : UINT32_MAX;
+		if (!dns_outcome_is_known(old->known))
 			continue;
 		set->known = old->known;
 		set->ttl = old->ttl;
@@ -239,13 +243,17 @@ json_t *
 snap_set_json(const struct snap_set *set)
 {
 	char tb[16];
-
-	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", set->name, "type",
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:s}", "name", set->name, "type",
 	    dns_type_name(set->type, tb, sizeof(tb)), "outcome", dns_outcome_name(set->outcome),
-	    "known", dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none",
-	    "ttl", (json_int_t)set->ttl, "records", list_json(set->records, set->nrecords),
-	    "cnames", list_json(set->cnames, set->ncnames));
+	    "known", dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none");
+
+	if (set->failed > 0)
+		json_object_set_new(o, "failed", json_integer((json_int_t)set->failed));
+	json_object_set_new(o, "ttl", json_integer((json_int_t)set->ttl));
+	json_object_set_new(o, "records", list_json(set->records, set->nrecords));
+	json_object_set_new(o, "cnames", list_json(set->cnames, set->ncnames));
+	return o;
 }
 
 /* Compares two lists of strings. */
@@ -277,7 +285,7 @@ snap_same_known(const struct snap *a, const struct snap *b)
 	for (size_t i = 0; i < a->nsets; i++)
 		if (key_cmp(a->sets[i].name, a->sets[i].type, b->sets[i].name, b->sets[i].type) !=
 			0 ||
-		    set_changed(&a->sets[i], &b->sets[i]))
+		    set_changed(&a->sets[i], &b->sets[i]) || a->sets[i].failed != b->sets[i].failed)
 			return false;
 	return true;
 }

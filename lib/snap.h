@@ -22,6 +22,9 @@ struct snap_set {
 	/* What is known: outcome when it is answer, nodata or nxdomain; else the last known
 	 * outcome carried from the previous snapshot (DNS_ERROR when never known). */
 	enum dns_outcome known;
+	/* Consecutive checks, this one included, whose outcome was unknown; 0 when this
+	 * check's is known (dns.lookup-failed reads it). */
+	uint32_t failed;
 	uint32_t ttl;
 	char **records; /* canonical presentation, sorted: "10 mail.example.com.", TXT joined */
 	size_t nrecords;
@@ -60,15 +63,15 @@ struct snap_set *snap_slot(struct snap *s, const char *name, uint16_t type);
 const struct snap_set *snap_get(const struct snap *s, const char *name, uint16_t type);
 
 /* For every set of cur whose outcome is unknown, keeps the last known state from prev (its
- * records, TTL, chain and known outcome), so that an outage never reads as a removal.
- * prev may be NULL. */
+ * records, TTL, chain and known outcome), so that an outage never reads as a removal, and
+ * counts the failure on top of prev's. prev may be NULL. */
 void snap_carry(struct snap *cur, const struct snap *prev);
 
 /* Returns true when every set of s has a known outcome this check. */
 bool snap_all_known(const struct snap *s);
 
-/* Returns the JSON form of a set: {"name","type","outcome","known","ttl","records",
- * "cnames"}; caller decrefs. */
+/* Returns the JSON form of a set: {"name","type","outcome","known",["failed",]"ttl",
+ * "records","cnames"} ("failed" only when not 0); caller decrefs. */
 json_t *snap_set_json(const struct snap_set *set);
 /* Returns the stable JSON text of a snapshot; caller frees. */
 char *snap_dump(const struct snap *s);
@@ -83,7 +86,7 @@ int snap_load(const char *text, struct snap **out, char **errstr);
 size_t snap_diff(const struct snap *before, const struct snap *after, struct snap_change **out);
 
 /* Tells whether a and b watch the same sets with the same known state (known outcome,
- * records, CNAME chain): what the rules read. */
+ * records, CNAME chain) and failure counts: what the rules read. */
 bool snap_same_known(const struct snap *a, const struct snap *b);
 
 /* Describes a change between two sets in their JSON form (snap_set_json): the outcome when

@@ -190,7 +190,13 @@ dump_set(struct buf *b, const struct snap_set *set)
 	buf_add(b, dns_outcome_name(set->outcome));
 	buf_add(b, "\",\"known\":\"");
 	buf_add(b, dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "none");
-	buf_add(b, "\",\"ttl\":");
+	if (set->failed > 0) {
+		buf_add(b, "\",\"failed\":");
+		buf_uint(b, set->failed);
+		buf_add(b, ",\"ttl\":");
+	} else {
+		buf_add(b, "\",\"ttl\":");
+	}
 	buf_uint(b, set->ttl);
 	buf_add(b, ",\"records\":");
 	dump_list(b, set->records, set->nrecords);
@@ -408,7 +414,7 @@ rd_set(const char **p, struct snap *s)
 	char tb[16], ob[16], kb[16], *name, **rec = NULL, **cn = NULL;
 	size_t nrec = 0, ncn = 0;
 	uint16_t t = 0;
-	uint32_t ttl = 0;
+	uint32_t ttl = 0, failed = 0;
 	enum dns_outcome oc = DNS_ERROR, kn = DNS_ERROR;
 	struct snap_set *set;
 
@@ -418,9 +424,11 @@ rd_set(const char **p, struct snap *s)
 	    !rd_lit(p, ",\"outcome\":") || !rd_word(p, ob, sizeof(ob)) ||
 	    !dns_outcome_parse(ob, &oc) || !rd_lit(p, ",\"known\":") ||
 	    !rd_word(p, kb, sizeof(kb)) ||
-	    (strcmp(kb, "none") != 0 && !dns_outcome_parse(kb, &kn)) || !rd_lit(p, ",\"ttl\":") ||
-	    !rd_uint32(p, &ttl) || !rd_lit(p, ",\"records\":") || !rd_list(p, &rec, &nrec) ||
-	    !rd_lit(p, ",\"cnames\":") || !rd_list(p, &cn, &ncn) || !rd_lit(p, "}")) {
+	    (strcmp(kb, "none") != 0 && !dns_outcome_parse(kb, &kn)) ||
+	    (rd_lit(p, ",\"failed\":") && (!rd_uint32(p, &failed) || failed == 0)) ||
+	    !rd_lit(p, ",\"ttl\":") || !rd_uint32(p, &ttl) || !rd_lit(p, ",\"records\":") ||
+	    !rd_list(p, &rec, &nrec) || !rd_lit(p, ",\"cnames\":") || !rd_list(p, &cn, &ncn) ||
+	    !rd_lit(p, "}")) {
 		free(name);
 		free_list(rec, nrec);
 		free_list(cn, ncn);
@@ -430,6 +438,7 @@ rd_set(const char **p, struct snap *s)
 	free(name);
 	set->outcome = oc;
 	set->known = kn;
+	set->failed = failed;
 	set->ttl = ttl;
 	set->records = rec;
 	set->nrecords = nrec;
@@ -493,22 +502,24 @@ static bool
 jansson_set_load(struct snap *s, json_t *o)
 {
 	const char *name, *type, *outcome, *known;
-	json_int_t ttl;
+	json_int_t ttl, failed = 0;
 	json_t *records, *cnames;
 	uint16_t t;
 	enum dns_outcome oc, kn = DNS_ERROR;
 	struct snap_set *set;
 
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", &name, "type", &type,
-			"outcome", &outcome, "known", &known, "ttl", &ttl, "records", &records,
-			"cnames", &cnames) != 0 ||
-	    !dns_type_parse(type, &t) || !dns_outcome_parse(outcome, &oc) ||
+	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s?I, s:I, s:o, s:o}", "name", &name, "type", &type,
+			"outcome", &outcome, "known", &known, "failed", &failed, "ttl", &ttl,
+			"records", &records, "cnames", &cnames) != 0 ||
+	    failed < 0 || failed > UINT32_MAX || !dns_type_parse(type, &t) ||
+	    !dns_outcome_parse(outcome, &oc) ||
 	    (strcmp(known, "none") != 0 && !dns_outcome_parse(known, &kn)) || ttl < 0 ||
 	    ttl > UINT32_MAX)
 		return false;
 	set = snap_slot(s, name, t);
 	set->outcome = oc;
 	set->known = kn;
+	set->failed = (uint32_t)failed;
 	set->ttl = (uint32_t)ttl;
 	return jansson_list_load(records, &set->records, &set->nrecords) &&
 	       jansson_list_load(cnames, &set->cnames, &set->ncnames);

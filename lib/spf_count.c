@@ -209,12 +209,12 @@ spf_count(const struct spf_dns *dns, const char *domain, struct spf_count *out)
 	} else if (c.too_many != NULL || out->lookups > SPF_MAX_LOOKUPS) {
 		out->status = SPF_COUNT_TOO_MANY;
 		out->why = c.too_many != NULL ? xstrdup(c.too_many)
-					      : xasprintf("%u DNS lookups (more than %d)",
+					      : xasprintf("%u DNS lookups, more than %d",
 							  out->lookups, SPF_MAX_LOOKUPS);
 	} else if (out->void_lookups > SPF_MAX_VOID) {
 		out->status = SPF_COUNT_TOO_MANY_VOID;
 		out->why =
-		    xasprintf("%u void lookups (more than %d)", out->void_lookups, SPF_MAX_VOID);
+		    xasprintf("%u void lookups, more than %d", out->void_lookups, SPF_MAX_VOID);
 	}
 	free(c.perm);
 	free(c.unknown);

@@ -237,21 +237,36 @@ START_TEST(test_mail_from_rules)
 	char *got;
 
 	expect("bounce.example.com. MX nxdomain\n",
-	       "mailfrom.mx-missing bounce.example.com critical new\n");
+	       "mailfrom.mx-missing bounce.example.com. critical new\n");
 	expect("bounce.example.com. MX answer 10 feedback-smtp.eu-west-1.amazonses.com.\n",
-	       "mailfrom.mx-wrong bounce.example.com critical new\n");
+	       "mailfrom.mx-wrong bounce.example.com. critical new\n");
 	expect("bounce.example.com. MX answer 10 feedback-smtp.us-east-1.amazonses.com. | 20 "
 	       "mail.example.com.\n",
-	       "mailfrom.mx-wrong bounce.example.com critical new\n"
-	       "mailfrom.receives-mail bounce.example.com critical new\n");
+	       "mailfrom.mx-wrong bounce.example.com. critical new\n"
+	       "mailfrom.receives-mail bounce.example.com. critical new\n");
+	{
+		char *cur = xasprintf("%s%s", healthy,
+				      "bounce.example.com. MX answer 10 "
+				      "feedback-smtp.eu-west-1.amazonses.com.\n");
+
+		got = eval_text(NULL, cur, NULL, true);
+		ck_assert_str_eq(got,
+				 "mailfrom.mx-wrong bounce.example.com. critical new: the MAIL "
+				 "FROM domain bounce.example.com. needs exactly one MX, "
+				 "feedback-smtp.us-east-1.amazonses.com., not "
+				 "feedback-smtp.eu-west-1.amazonses.com.: SES custom MAIL FROM "
+				 "setup fails otherwise\n");
+		free(got);
+		free(cur);
+	}
 	expect("bounce.example.com. TXT answer v=spf1 -all\n",
-	       "mailfrom.spf-missing bounce.example.com critical new\n");
+	       "mailfrom.spf-missing bounce.example.com. critical new\n");
 	got = eval_text(NULL, healthy, apex, false);
-	ck_assert_str_eq(got, "mailfrom.not-subdomain example.com warning new\n"
-			      "mailfrom.receives-mail example.com critical new\n");
+	/* The apex as MAIL FROM: it receives mail (it is not "not a subdomain"). */
+	ck_assert_str_eq(got, "mailfrom.receives-mail example.com. critical new\n");
 	free(got);
 	got = eval_text(NULL, healthy, other, false);
-	ck_assert_str_eq(got, "mailfrom.not-subdomain bounce.example.net warning new\n");
+	ck_assert_str_eq(got, "mailfrom.not-subdomain bounce.example.net. warning new\n");
 	free(got);
 }
 END_TEST
@@ -354,6 +369,111 @@ START_TEST(test_spf_sender_not_authorized)
 	expect("example.com. TXT answer v=spf1 include:amazonses.com -all\n"
 	       "amazonses.com. TXT timeout\n",
 	       "");
+}
+END_TEST
+
+/* Renders findings as "RULE SUBJECT SEVERITY[ new]: MESSAGE" lines, evidence indented. */
+static char *
+render_all(const struct findings *out)
+{
+	char *text = xstrdup(""), *next;
+
+	for (size_t i = 0; i < out->n; i++) {
+		const struct finding *f = &out->v[i];
+
+		next =
+		    xasprintf("%s%s %s %s%s: %s\n", text, f->rule, f->subject,
+			      severity_name(f->severity), f->regression ? " new" : "", f->message);
+		free(text);
+		text = next;
+		for (size_t j = 0; j < f->nevidence; j++) {
+			next = xasprintf("%s  %s\n", text, f->evidence[j]);
+			free(text);
+			text = next;
+		}
+	}
+	return text;
+}
+
+START_TEST(test_lookup_failed_after_confirm_after_checks)
+{
+	static char bounce[] = "bounce.example.com";
+	struct rule_env env = {.prov = prov, .confirm_after = 2};
+	struct snap *s0 = fixture(healthy);
+	char *t1 = xasprintf("%s%s", healthy, "example.com. MX timeout\n");
+	char *t2 = xasprintf("%s%s", healthy, "example.com. MX servfail\n");
+	struct snap *s1 = fixture(t1), *s2 = fixture(t2), *s3 = fixture(healthy);
+	struct findings out = {0};
+	struct cfg_domain d;
+	char *got;
+
+	domain(&d, bounce);
+	/* One failed check: pending, nothing yet; the MX rules read the last known MX. */
+	snap_carry(s1, s0);
+	rule_eval(&env, &d, s0, s1, &out);
+	ck_assert_uint_eq(out.n, 0);
+	/* The second in a row fires, once, as new. */
+	snap_carry(s2, s1);
+	rule_eval(&env, &d, s1, s2, &out);
+	got = render_all(&out);
+	ck_assert_str_eq(got,
+			 "dns.lookup-failed example.com. MX warning new: example.com. MX could "
+			 "not be looked up (servfail) in 2 checks in a row: changes to it go "
+			 "unseen; the rules keep reading its last known records\n"
+			 "  last known: example.com. MX 10 mail.example.com.\n");
+	free(got);
+	findings_clear(&out);
+	/* With confirm_after 3 it is still pending. */
+	env.confirm_after = 3;
+	rule_eval(&env, &d, s1, s2, &out);
+	ck_assert_uint_eq(out.n, 0);
+	/* Answered again: gone. */
+	snap_carry(s3, s2);
+	rule_eval(&env, &d, s2, s3, &out);
+	ck_assert_uint_eq(out.n, 0);
+	snap_free(s0);
+	snap_free(s1);
+	snap_free(s2);
+	snap_free(s3);
+	free(t1);
+	free(t2);
+	/* Never known, failing from the first check: with confirm_after 1 it fires at once. */
+	s1 = fixture("example.com. MX refused\n");
+	env.confirm_after = 1;
+	rule_eval(&env, &d, NULL, s1, &out);
+	got = render_all(&out);
+	ck_assert_str_eq(got,
+			 "dns.lookup-failed example.com. MX warning new: example.com. MX could "
+			 "not be looked up (refused) in the last check: changes to it go "
+			 "unseen; it was never known\n");
+	free(got);
+	findings_clear(&out);
+	snap_free(s1);
+}
+END_TEST
+
+START_TEST(test_ptr_changed_but_not_when_removed)
+{
+	char *cur = xasprintf("%s%s", healthy,
+			      "10.113.0.203.in-addr.arpa. PTR answer mx.example.com.\n"
+			      "mx.example.com. A answer 203.0.113.10\n");
+	char *gone = xasprintf("%s%s", healthy, "10.113.0.203.in-addr.arpa. PTR nxdomain\n");
+	char *got = eval_text(healthy, cur, NULL, true);
+
+	ck_assert_str_eq(got, "dns.changed 10.113.0.203.in-addr.arpa. PTR info new: "
+			      "10.113.0.203.in-addr.arpa. PTR changed: - mail.example.com.; + "
+			      "mx.example.com.\n"
+			      "ptr.changed 203.0.113.10 warning new: the reverse DNS of sending IP "
+			      "203.0.113.10 changed (- mail.example.com.; + mx.example.com.): "
+			      "receivers that check it see another name\n");
+	free(got);
+	/* Removed: ptr.missing says it, not ptr.changed. */
+	got = eval_text(healthy, gone, NULL, false);
+	ck_assert_str_eq(got, "dns.changed 10.113.0.203.in-addr.arpa. PTR info new\n"
+			      "ptr.missing 203.0.113.10 critical new\n");
+	free(got);
+	free(cur);
+	free(gone);
 }
 END_TEST
 
@@ -501,7 +621,9 @@ rule_suite(void)
 	tcase_add_test(tc, test_spf_dmarc_dkim_rules);
 	tcase_add_test(tc, test_spf_tree_rules);
 	tcase_add_test(tc, test_spf_sender_not_authorized);
+	tcase_add_test(tc, test_lookup_failed_after_confirm_after_checks);
 	tcase_add_test(tc, test_ptr_rules);
+	tcase_add_test(tc, test_ptr_changed_but_not_when_removed);
 	tcase_add_test(tc, test_changes_are_reported_and_regressions_marked);
 	tcase_add_test(tc, test_dmarc_lowered_from_reject_to_none_is_weakened);
 	tcase_add_test(tc, test_finding_in_an_unchanged_state_is_not_new);

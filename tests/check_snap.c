@@ -118,22 +118,24 @@ static bool
 jansson_set_load(struct snap *s, json_t *o)
 {
 	const char *name, *type, *outcome, *known;
-	json_int_t ttl;
+	json_int_t ttl, failed = 0;
 	json_t *records, *cnames;
 	uint16_t t;
 	enum dns_outcome oc, kn = DNS_ERROR;
 	struct snap_set *set;
 
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "name", &name, "type", &type,
-			"outcome", &outcome, "known", &known, "ttl", &ttl, "records", &records,
-			"cnames", &cnames) != 0 ||
-	    !dns_type_parse(type, &t) || !dns_outcome_parse(outcome, &oc) ||
+	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s?I, s:I, s:o, s:o}", "name", &name, "type", &type,
+			"outcome", &outcome, "known", &known, "failed", &failed, "ttl", &ttl,
+			"records", &records, "cnames", &cnames) != 0 ||
+	    failed < 0 || failed > UINT32_MAX || !dns_type_parse(type, &t) ||
+	    !dns_outcome_parse(outcome, &oc) ||
 	    (strcmp(known, "none") != 0 && !dns_outcome_parse(known, &kn)) || ttl < 0 ||
 	    ttl > UINT32_MAX)
 		return false;
 	set = snap_slot(s, name, t);
 	set->outcome = oc;
 	set->known = kn;
+	set->failed = (uint32_t)failed;
 	set->ttl = (uint32_t)ttl;
 	return jansson_list_load(records, &set->records, &set->nrecords) &&
 	       jansson_list_load(cnames, &set->cnames, &set->ncnames);
@@ -293,6 +295,7 @@ random_snap(uint64_t *r, bool bad)
 		set->known = dns_outcome_is_known(set->outcome)
 				 ? set->outcome
 				 : (enum dns_outcome)rnd(r, DNS_ERROR + 1);
+		set->failed = rnd(r, 3) ? 0 : (rnd(r, 2) ? (uint32_t)(1 + rnd(r, 5)) : UINT32_MAX);
 		set->ttl = rnd(r, 2) ? ttls[rnd(r, 5)] : (uint32_t)(*r >> 16);
 		random_list(r, bad, &set->records, &set->nrecords, rnd(r, 6));
 		random_list(r, bad, &set->cnames, &set->ncnames, rnd(r, 3) ? 0 : 1 + rnd(r, 3));
@@ -317,6 +320,7 @@ assert_snap_eq(const struct snap *a, const struct snap *b, bool dumped)
 		ck_assert_int_eq(x->outcome, y->outcome);
 		ck_assert_int_eq(known, y->known);
 		ck_assert_uint_eq(x->ttl, y->ttl);
+		ck_assert_uint_eq(x->failed, y->failed);
 		ck_assert_uint_eq(x->nrecords, y->nrecords);
 		for (size_t j = 0; j < x->nrecords; j++)
 			ck_assert_str_eq(x->records[j], y->records[j]);
@@ -530,13 +534,37 @@ START_TEST(test_outage_keeps_last_known_records_and_is_not_a_removal)
 	ck_assert_int_eq(set->known, DNS_ANSWER);
 	ck_assert_int_eq(set->nrecords, 2);
 	ck_assert_int_eq(set->ttl, 300);
+	ck_assert_uint_eq(set->failed, 1);
 	ck_assert_int_eq(snap_diff(before, during, &c), 0);
+	{
+		/* A second failed check in a row counts on; the last known state stays. */
+		struct snap *again = healthy(false);
+		char *text;
+		struct snap *back;
+
+		put(again, "example.com", DNS_T_MX, DNS_TIMEOUT, 0, NULL, 0);
+		snap_carry(again, during);
+		set = snap_get(again, "example.com", DNS_T_MX);
+		ck_assert_uint_eq(set->failed, 2);
+		ck_assert_int_eq(set->nrecords, 2);
+		ck_assert_uint_eq(snap_get(again, "mail.example.com", DNS_T_A)->failed, 0);
+		ck_assert(!snap_same_known(during, again)); /* the count is what a rule reads */
+		text = snap_dump(again);
+		ck_assert_ptr_nonnull(
+		    strstr(text, "\"known\":\"answer\",\"failed\":2,\"ttl\":300"));
+		ck_assert_int_eq(snap_load(text, &back, NULL), 0);
+		ck_assert_uint_eq(snap_get(back, "example.com", DNS_T_MX)->failed, 2);
+		snap_free(back);
+		free(text);
+		snap_free(again);
+	}
 	/* The server comes back with one MX fewer: a change against the last known state. */
 	put(after, "example.com", DNS_T_MX, DNS_ANSWER, 300, mx, 1);
 	n = snap_diff(during, after, &c);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(c[0].before->nrecords, 2);
 	ck_assert_int_eq(c[0].after->nrecords, 1);
+	ck_assert_uint_eq(c[0].after->failed, 0);
 	free(c);
 	snap_free(before);
 	snap_free(during);
@@ -553,9 +581,11 @@ START_TEST(test_never_known_set_is_not_carried)
 	put(cur, "example.com", DNS_T_MX, DNS_TIMEOUT, 0, NULL, 0);
 	snap_carry(cur, before);
 	d = snap_dump(cur);
-	ck_assert_str_eq(d, "{\"domain\":\"example.com\",\"sets\":[{\"name\":\"example.com.\","
-			    "\"type\":\"MX\",\"outcome\":\"timeout\",\"known\":\"none\",\"ttl\":0,"
-			    "\"records\":[],\"cnames\":[]}]}");
+	ck_assert_str_eq(d,
+			 "{\"domain\":\"example.com\",\"sets\":[{\"name\":\"example.com.\","
+			 "\"type\":\"MX\",\"outcome\":\"timeout\",\"known\":\"none\",\"failed\":2,"
+			 "\"ttl\":0,"
+			 "\"records\":[],\"cnames\":[]}]}");
 	free(d);
 	snap_free(before);
 	snap_free(cur);
