@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "check.h"
 #include "dns.h"
 #include "dns_fmt.h"
 #include "log.h"
@@ -51,6 +52,8 @@ usage(FILE *f)
 	      "       mxwatch dig --batch FILE [same options]\n"
 	      "       mxwatch history DOMAIN [-c FILE | --state DB] [--limit N] [--json]\n"
 	      "       mxwatch show DOMAIN [-c FILE | --state DB] [--json]\n"
+	      "       mxwatch check DOMAIN [--ses-region R] [--mail-from NAME] [--ip ADDR]...\n"
+	      "                     [--server HOST:PORT]... [--json] [...]\n"
 	      "\n"
 	      "dig      asks for one record set, or for every \"NAME TYPE\" line of FILE (- for\n"
 	      "         standard input) at once, and prints the outcome, the TTLs and the\n"
@@ -60,7 +63,10 @@ usage(FILE *f)
 	      "history  lists the recorded changes of DOMAIN, newest first.\n"
 	      "show     prints the last known record sets of DOMAIN.\n"
 	      "         Both read the state database named by the configuration (default\n"
-	      "         " DEFAULT_CONFIG ") or given with --state.\n",
+	      "         " DEFAULT_CONFIG ") or given with --state.\n"
+	      "check    looks up the mail DNS of DOMAIN once, without any state, and reports\n"
+	      "         what is wrong (mxwatch check --help lists all its options). Exit\n"
+	      "         status: 2 critical, 1 warnings, 3 lookups failed, 0 nothing wrong.\n",
 	      f);
 }
 
@@ -538,6 +544,8 @@ main(int argc, char **argv)
 		return cmd_history(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
