@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,7 +529,10 @@ static int
 check_report(const struct check_opts *co, const struct prov *prov, const struct snap *snap,
 	     bool complete)
 {
-	struct rule_env env = {.prov = prov, .confirm_after = 1, .now = (long long)time(NULL)};
+	/* Sets that could not be looked up are listed under "could not check" and make the
+	 * status unknown: dns.lookup-failed, a finding about repeated checks, stays out. */
+	struct rule_env env = {
+	    .prov = prov, .confirm_after = UINT_MAX, .now = (long long)time(NULL)};
 	struct findings found = {0};
 	bool critical = false, warning = false;
 	size_t nunknown = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dmarc.h"
 #include "dns_pkt.h"
 #include "plan.h"
 #include "spf.h"
@@ -64,6 +65,14 @@ plan_first(const struct cfg_domain *d, struct plan_query **out)
 	add(out, &n, d->name, DNS_T_AAAA, 0);
 	add(out, &n, d->name, DNS_T_TXT, 0);
 	add_under(out, &n, "_dmarc", d->name, DNS_T_TXT);
+	{
+		/* A subdomain without DMARC gets its organisational domain's policy. */
+		char *org = dmarc_org_domain(d->name);
+
+		if (org != NULL && strcmp(org, d->name) != 0)
+			add_under(out, &n, "_dmarc", org, DNS_T_TXT);
+		free(org);
+	}
 	if (d->has_ses && d->ses.mail_from != NULL) {
 		add(out, &n, d->ses.mail_from, DNS_T_MX, 0);
 		add(out, &n, d->ses.mail_from, DNS_T_TXT, 0);

@@ -156,27 +156,66 @@ rule_spf_mail_from(struct rule_ctx *c)
 	spf_tree(c, &dns, txt);
 }
 
-/* DMARC at _dmarc.DOMAIN: present, one record, valid. */
+/* For a domain below its organisational domain: the org's _dmarc set when it is known and
+ * holds exactly one DMARC record (receivers then apply its policy, RFC 7489 §6.6.3), or NULL
+ * with *unknown telling whether it could not be read. */
+static const struct snap_set *
+org_dmarc(struct rule_ctx *c, bool *unknown)
+{
+	char *org = dmarc_org_domain(c->d->name), *name;
+	const struct snap_set *set = NULL;
+	size_t first;
+
+	*unknown = false;
+	if (org == NULL || strcmp(org, c->d->name) == 0) {
+		free(org);
+		return NULL;
+	}
+	name = xasprintf("_dmarc.%s", org);
+	set = rule_known(c->cur, name, DNS_T_TXT);
+	*unknown = set == NULL;
+	if (set != NULL && dmarc_select(set->records, set->nrecords, &first) != 1)
+		set = NULL;
+	free(name);
+	free(org);
+	return set;
+}
+
+/* DMARC at _dmarc.DOMAIN: present (here or at the organisational domain), one record,
+ * valid. */
 static void
 rule_dmarc(struct rule_ctx *c)
 {
 	char *name = xasprintf("_dmarc.%s", c->d->name);
-	const struct snap_set *txt = rule_known(c->cur, name, DNS_T_TXT);
+	const struct snap_set *txt = rule_known(c->cur, name, DNS_T_TXT), *org;
 	struct dmarc rec;
 	char *err = NULL;
 	size_t first = 0, count;
 	struct finding *f;
+	bool unknown;
 
 	free(name);
 	if (txt == NULL)
 		return;
 	count = dmarc_select(txt->records, txt->nrecords, &first);
 	if (count == 0) {
+		if ((org = org_dmarc(c, &unknown)) != NULL || unknown)
+			return; /* the organisational domain's policy applies, or we cannot tell */
 		f = rule_add(c, "dmarc.missing", txt->name,
 			     "%s has no DMARC record: receivers apply no policy to mail that fails "
 			     "SPF and DKIM",
 			     c->d->name);
 		rule_evidence(f, txt);
+		{
+			char *o = dmarc_org_domain(c->d->name), *oname;
+
+			if (o != NULL && strcmp(o, c->d->name) != 0) {
+				oname = xasprintf("_dmarc.%s", o);
+				rule_evidence(f, rule_known(c->cur, oname, DNS_T_TXT));
+				free(oname);
+			}
+			free(o);
+		}
 	} else if (count > 1) {
 		f = rule_add(c, "dmarc.invalid", txt->name,
 			     "%s has %zu DMARC records: receivers ignore them all and apply no "

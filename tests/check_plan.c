@@ -122,6 +122,22 @@ START_TEST(test_bare_domain_plan)
 }
 END_TEST
 
+START_TEST(test_subdomain_also_watches_the_org_dmarc)
+{
+	static char name[] = "shop.example.co.uk";
+	static char *mail_names[] = {name};
+	struct cfg_domain d = {.name = name, .mail_names = mail_names, .nmail_names = 1};
+	struct plan_query *q;
+	size_t n = plan_first(&d, &q);
+	char *text = render(q, n);
+
+	ck_assert_str_eq(text, "MX shop.example.co.uk. 0\nA shop.example.co.uk. 0\n"
+			       "AAAA shop.example.co.uk. 0\nTXT shop.example.co.uk. 0\n"
+			       "TXT _dmarc.shop.example.co.uk. 0\nTXT _dmarc.example.co.uk. 0\n");
+	free(text);
+}
+END_TEST
+
 START_TEST(test_mx_targets_get_address_queries_but_not_null_mx)
 {
 	static const char *mx[] = {"10 mail.example.com.", "0 ."};
@@ -294,6 +310,7 @@ plan_suite(void)
 
 	tcase_add_test(tc, test_first_queries_cover_every_watched_set);
 	tcase_add_test(tc, test_bare_domain_plan);
+	tcase_add_test(tc, test_subdomain_also_watches_the_org_dmarc);
 	tcase_add_test(tc, test_mx_targets_get_address_queries_but_not_null_mx);
 	tcase_add_test(tc, test_mail_name_without_mx_watches_its_implicit_mx);
 	tcase_add_test(tc, test_spf_includes_and_redirect_are_followed_one_level_deeper);

@@ -452,6 +452,42 @@ START_TEST(test_lookup_failed_after_confirm_after_checks)
 }
 END_TEST
 
+START_TEST(test_dmarc_of_a_subdomain_falls_back_to_the_org_domain)
+{
+	static char name[] = "shop.example.com";
+	static char *mail_names[] = {name};
+	struct cfg_domain d = {.name = name, .mail_names = mail_names, .nmail_names = 1};
+	struct rule_env env = {.prov = prov, .confirm_after = 2};
+	static const char *const cases[][2] = {
+	    /* The organisational domain's policy applies: nothing. */
+	    {"_dmarc.shop.example.com. TXT nxdomain\n"
+	     "_dmarc.example.com. TXT answer v=DMARC1; p=reject; sp=quarantine\n",
+	     ""},
+	    /* Neither has one. */
+	    {"_dmarc.shop.example.com. TXT nxdomain\n_dmarc.example.com. TXT answer hello\n",
+	     "dmarc.missing _dmarc.shop.example.com. warning new: shop.example.com has no DMARC "
+	     "record: receivers apply no policy to mail that fails SPF and DKIM\n"
+	     "  _dmarc.shop.example.com. TXT nxdomain\n"
+	     "  _dmarc.example.com. TXT hello\n"},
+	    /* The org's record is unknown: we cannot tell. */
+	    {"_dmarc.shop.example.com. TXT nxdomain\n_dmarc.example.com. TXT servfail\n", ""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct snap *s = fixture(cases[i][0]);
+		struct findings out = {0};
+		char *got;
+
+		rule_eval(&env, &d, NULL, s, &out);
+		got = render_all(&out);
+		ck_assert_str_eq(got, cases[i][1]);
+		free(got);
+		findings_clear(&out);
+		snap_free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_ptr_changed_but_not_when_removed)
 {
 	char *cur = xasprintf("%s%s", healthy,
@@ -623,6 +659,7 @@ rule_suite(void)
 	tcase_add_test(tc, test_spf_sender_not_authorized);
 	tcase_add_test(tc, test_lookup_failed_after_confirm_after_checks);
 	tcase_add_test(tc, test_ptr_rules);
+	tcase_add_test(tc, test_dmarc_of_a_subdomain_falls_back_to_the_org_domain);
 	tcase_add_test(tc, test_ptr_changed_but_not_when_removed);
 	tcase_add_test(tc, test_changes_are_reported_and_regressions_marked);
 	tcase_add_test(tc, test_dmarc_lowered_from_reject_to_none_is_weakened);
