@@ -126,8 +126,9 @@ check_cdn(struct rule_ctx *c, const char *host, const char *mail_name)
 			if (cdn == NULL)
 				continue;
 			f = rule_add(c, "mx.target-on-cdn", host,
-				     "mail host %s of %s resolves to %s, a %s address: a CDN or "
-				     "proxy does not accept mail, so mail to %s is not delivered",
+				     "mail host %s of %s resolves to %s, an address of %s: a CDN, "
+				     "WAF or proxy does not accept mail, so mail to %s is not "
+				     "delivered",
 				     host, mail_name, set->records[i], cdn, mail_name);
 			rule_evidence(f, set);
 			return;

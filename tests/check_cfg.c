@@ -143,6 +143,16 @@ START_TEST(test_full_config_sets_every_field)
 	ck_assert_str_eq(c->resolver.servers[2], "[2001:db8::53]:53");
 	ck_assert_str_eq(c->resolver.servers[3], "2001:db8::54");
 	ck_assert_uint_eq(c->resolver.timeout_ms, 1500);
+	{
+		char *data = fixture("data");
+
+		ck_assert_str_eq(c->providers.data_dir, data);
+		free(data);
+	}
+	ck_assert_uint_eq(c->providers.ncdn_ranges, 3);
+	ck_assert_str_eq(c->providers.cdn_ranges[0], "198.51.100.0/24 Acme WAF");
+	ck_assert_str_eq(c->providers.cdn_ranges[1], "2001:db8:cd::/48");
+	ck_assert_str_eq(c->providers.cdn_ranges[2], "203.0.113.7");
 	ck_assert_uint_eq(c->resolver.tries, 5);
 	ck_assert_uint_eq(c->resolver.max_inflight, 250);
 	ck_assert_uint_eq(c->interval_s, 5400);
@@ -285,6 +295,8 @@ START_TEST(test_empty_file_is_all_defaults)
 	ck_assert_uint_eq(c->alerting.repeat_after_s, 14400);
 	ck_assert_uint_eq(c->nsinks, 0);
 	ck_assert_uint_eq(c->ndomains, 0);
+	ck_assert_ptr_null(c->providers.data_dir);
+	ck_assert_uint_eq(c->providers.ncdn_ranges, 0);
 	cfg_free(c);
 	free(path);
 }
@@ -384,6 +396,16 @@ static const struct bad bad[] = {
      "bad.yaml:2:54: unknown key \"channel\" in a sink"},
     {"resolver:\n  tries: 2\n  tries: 3\n", NULL, NULL,
      "bad.yaml:3:3: duplicate key \"tries\" in resolver"},
+    {"providers: {cdn_ranges: [\"198.51.100.1/24 WAF\"]}\n", NULL, NULL,
+     "bad.yaml:1:26: bad CDN range \"198.51.100.1/24 WAF\": expected an address with a prefix "
+     "length and an optional name, as \"198.51.100.0/24 Our WAF\" (no bits set past the "
+     "prefix)"},
+    {"providers: {cdn_ranges: [\"2001:db8::/129\"]}\n", NULL, NULL,
+     "bad.yaml:1:26: bad CDN range \"2001:db8::/129\": expected an address with a prefix "
+     "length and an optional name, as \"198.51.100.0/24 Our WAF\" (no bits set past the "
+     "prefix)"},
+    {"providers: {data_dir: \"\"}\n", NULL, NULL, "bad.yaml:1:23: data_dir must not be empty"},
+    {"providers: {cdn: []}\n", NULL, NULL, "bad.yaml:1:13: unknown key \"cdn\" in providers"},
     {"log: {level: trace}\n", NULL, NULL,
      "bad.yaml:1:14: level must be error, warning, info or debug, not \"trace\""},
     /* types */

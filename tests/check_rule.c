@@ -198,6 +198,11 @@ START_TEST(test_mx_rules)
 	expect("example.com. MX answer 10 example.com.\n"
 	       "example.com. AAAA nodata\n",
 	       "mx.target-is-web-host example.com. warning new\n");
+	/* An IPv6-only MX target has an address (the PTR name lost the sending IP, though). */
+	expect("mail.example.com. A nodata\nmail.example.com. AAAA answer 2001:db8::25\n",
+	       "ptr.not-confirmed 203.0.113.10 critical new\n");
+	/* A null MX alone is fine: the domain says it takes no mail. */
+	expect("example.com. MX answer 0 .\n", "");
 }
 END_TEST
 
@@ -210,6 +215,17 @@ START_TEST(test_provider_rules)
 	       "ses.inbound-region-unknown inbound-smtp.xx-nowhere-9.amazonaws.com. warning new\n");
 	expect("example.com. MX answer 10 mail.example.com. | 20 aspmx.l.google.com.\n",
 	       "mx.mixed-providers example.com. critical new\n");
+	/* SES inbound at equal and at a different preference. */
+	expect("example.com. MX answer 10 mail.example.com. | 10 "
+	       "inbound-smtp.us-east-1.amazonaws.com.\n",
+	       "mx.mixed-providers example.com. critical new\n");
+	expect("example.com. MX answer 10 mail.example.com. | 20 "
+	       "inbound-smtp.us-east-1.amazonaws.com.\n",
+	       "mx.mixed-providers example.com. critical new\n");
+	/* One provider's hosts at several preferences: one system. */
+	expect("example.com. MX answer 1 aspmx.l.google.com. | 5 alt1.aspmx.l.google.com. | 10 "
+	       "alt2.aspmx.l.google.com.\n",
+	       "");
 	/* Two own hosts under one organisational domain: one system. */
 	expect("example.com. MX answer 10 mail.example.com. | 20 backup.example.com.\n", "");
 	/* The apex is the mail host and its A moved into a CDN range. */
@@ -281,6 +297,12 @@ START_TEST(test_spf_dmarc_dkim_rules)
 	       "spf.pass-all example.com. critical new\n");
 	expect("_dmarc.example.com. TXT nxdomain\n",
 	       "dmarc.missing _dmarc.example.com. warning new\n");
+	expect("_dmarc.example.com. TXT answer v=DMARC1; p=reject | v=DMARC1; p=none\n",
+	       "dmarc.invalid _dmarc.example.com. warning new\n");
+	expect("_dmarc.example.com. TXT answer v=DMARC1; p=bogus\n",
+	       "dmarc.invalid _dmarc.example.com. warning new\n");
+	expect("_dmarc.example.com. TXT answer v=DMARC1; p=quarantine; rua=mailto:d@example.com\n",
+	       "");
 	expect("s1._domainkey.example.com. TXT nxdomain\n",
 	       "dkim.missing s1._domainkey.example.com. critical new\n");
 	expect("s1._domainkey.example.com. TXT answer v=DKIM1; p=\n",
