@@ -3,7 +3,6 @@
  * from or written to the state database. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
@@ -72,88 +71,6 @@ check_usage(FILE *f)
 	      f);
 }
 
-/* Canonicalises a name from the command line (lower case, no trailing dot) into a new string
- * (caller frees), or returns NULL and why not: at least minlabels labels, each of 1 to 63
- * characters a-z, 0-9, '-' and '_', neither starting nor ending with '-'. */
-static char *
-check_name_canon(const char *s, size_t minlabels, const char **why)
-{
-	size_t len = strlen(s), nlabels = 0;
-	char *out, *label;
-
-	*why = NULL;
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0) {
-		*why = "empty name";
-		return NULL;
-	}
-	if (len > 253) {
-		*why = "longer than 253 characters";
-		return NULL;
-	}
-	out = label = xstrndup(s, len);
-	while (*why == NULL) {
-		size_t n = strcspn(label, ".");
-
-		if (n == 0)
-			*why = "empty label";
-		else if (n > 63)
-			*why = "a label is longer than 63 characters";
-		else if (label[0] == '-' || label[n - 1] == '-')
-			*why = "a label starts or ends with '-'";
-		for (size_t i = 0; *why == NULL && i < n; i++) {
-			char ch = label[i];
-
-			if (ch >= 'A' && ch <= 'Z')
-				label[i] = ch = (char)(ch - 'A' + 'a');
-			if (!(ch >= 'a' && ch <= 'z') && !(ch >= '0' && ch <= '9') && ch != '-' &&
-			    ch != '_')
-				*why = "only a-z, 0-9, '-' and '_' may be used";
-		}
-		if (*why != NULL)
-			break;
-		nlabels++;
-		if (label[n] == '\0')
-			break;
-		label += n + 1;
-	}
-	if (*why == NULL && nlabels < minlabels)
-		*why = "needs at least two labels";
-	if (*why != NULL) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* True for "-WORD-DIGITS", the tail of an AWS region name. */
-static bool
-check_region_tail_ok(const char *s)
-{
-	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
-	size_t n;
-
-	if (*s++ != '-')
-		return false;
-	n = strspn(s, lower);
-	if (n == 0 || s[n] != '-')
-		return false;
-	s += n + 1;
-	n = strspn(s, "0123456789");
-	return n > 0 && s[n] == '\0';
-}
-
-/* True for an AWS region name: two letters, "-gov" optionally, then "-WORD-DIGITS". */
-static bool
-check_region_ok(const char *s)
-{
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyz") < 2)
-		return false;
-	return check_region_tail_ok(s + 2) ||
-	       (strncmp(s + 2, "-gov", 4) == 0 && check_region_tail_ok(s + 6));
-}
-
 /* Appends s (taken) to a list of names, unless the list holds it already. */
 static void
 check_list_add(char ***v, size_t *n, char *s)
@@ -199,11 +116,13 @@ static char *
 check_name_arg(const char *what, const char *s, size_t minlabels)
 {
 	const char *why;
-	char *name = check_name_canon(s, minlabels, &why);
+	char name[CFG_NAME_MAX + 1];
 
-	if (name == NULL)
+	if (!cfg_name_check(s, minlabels, name, &why)) {
 		fprintf(stderr, "mxwatch: bad %s \"%s\": %s\n", what, s, why);
-	return name;
+		return NULL;
+	}
+	return xstrdup(name);
 }
 
 /* Reads an IPv4 or IPv6 address into its inet_ntop form; prints why not and returns NULL
@@ -211,39 +130,13 @@ check_name_arg(const char *what, const char *s, size_t minlabels)
 static char *
 check_ip_arg(const char *s)
 {
-	unsigned char addr[16];
-	char text[INET6_ADDRSTRLEN];
-	int family = AF_INET;
+	char text[CFG_IP_MAX];
 
-	if (inet_pton(AF_INET, s, addr) != 1) {
-		family = AF_INET6;
-		if (inet_pton(AF_INET6, s, addr) != 1) {
-			fprintf(stderr,
-				"mxwatch: bad --ip \"%s\": expected an IPv4 or IPv6 address\n", s);
-			return NULL;
-		}
+	if (!cfg_ip_check(s, text)) {
+		fprintf(stderr, "mxwatch: bad --ip \"%s\": expected an IPv4 or IPv6 address\n", s);
+		return NULL;
 	}
-	if (inet_ntop(family, addr, text, sizeof(text)) == NULL)
-		fatal("inet_ntop");
 	return xstrdup(text);
-}
-
-/* Reads a whole number from 1 to max; prints why not and returns -1 when bad. */
-static int
-check_count_arg(const char *opt, const char *s, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v <= 0 || v > max) {
-		fprintf(stderr, "mxwatch: %s wants a whole number from 1 to %ld, not \"%s\"\n", opt,
-			max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 /* Reads one option with its argument into co; prints why not and returns -1 when bad. */
@@ -258,7 +151,7 @@ check_option(struct check_opts *co, int c, const char *arg)
 
 	switch (c) {
 	case 'R':
-		if (!check_region_ok(arg)) {
+		if (!cfg_region_check(arg)) {
 			fprintf(stderr,
 				"mxwatch: bad --ses-region \"%s\": expected e.g. us-east-1 or "
 				"eu-west-2\n",
@@ -287,7 +180,7 @@ check_option(struct check_opts *co, int c, const char *arg)
 		check_list_add(&d->dkim_selectors, &d->ndkim_selectors, s);
 		return 0;
 	case 'T':
-		if (strlen(arg) != 32 || strspn(arg, "abcdefghijklmnopqrstuvwxyz234567") != 32) {
+		if (!cfg_token_check(arg)) {
 			fprintf(
 			    stderr,
 			    "mxwatch: bad --dkim-token \"%s\": expected 32 characters of a-z and "
@@ -313,9 +206,9 @@ check_option(struct check_opts *co, int c, const char *arg)
 		co->servers[co->nservers++] = arg;
 		return 0;
 	case 't':
-		return check_count_arg("--timeout", arg, 600000, &co->timeout_ms);
+		return parse_count("--timeout", arg, 600000, &co->timeout_ms);
 	case 'r':
-		return check_count_arg("--tries", arg, 100, &co->tries);
+		return parse_count("--tries", arg, 100, &co->tries);
 	case 'j':
 		co->json = true;
 		return 0;
@@ -343,7 +236,6 @@ check_parse(int argc, char **argv, struct check_opts *co)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *why;
 	int c;
 
 	memset(co, 0, sizeof(*co));
@@ -379,11 +271,8 @@ check_parse(int argc, char **argv, struct check_opts *co)
 		fprintf(stderr, "mxwatch: check wants one DOMAIN (see mxwatch check --help)\n");
 		return -1;
 	}
-	co->d.name = check_name_canon(argv[optind], 2, &why);
-	if (co->d.name == NULL) {
-		fprintf(stderr, "mxwatch: bad domain name \"%s\": %s\n", argv[optind], why);
+	if ((co->d.name = check_name_arg("domain name", argv[optind], 2)) == NULL)
 		return -1;
-	}
 	if (co->d.nmail_names == 0)
 		check_list_add(&co->d.mail_names, &co->d.nmail_names, xstrdup(co->d.name));
 	return 0;

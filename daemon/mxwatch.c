@@ -156,7 +156,7 @@ dig_read_batch(struct dig_run *run, const char *path)
 }
 
 /* Parses a positive integer option. */
-static int
+int
 parse_count(const char *opt, const char *s, long max, long *out)
 {
 	char *end;

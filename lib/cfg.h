@@ -106,6 +106,21 @@ void cfg_free(struct cfg *c);
 /* Returns the domain named name (canonical or not), or NULL. */
 const struct cfg_domain *cfg_find_domain(const struct cfg *c, const char *name);
 
+/* The longest name (without the trailing dot) and the text of an address, with its NUL. */
+#define CFG_NAME_MAX 253
+#define CFG_IP_MAX 46
+
+/* Checks a DNS name and writes its canonical form (lower case, no trailing dot) to out;
+ * false with why (a static phrase) when it is not: at least minlabels labels, each 1 to 63
+ * characters of a-z, 0-9, '-' and '_', not starting or ending with '-'. */
+bool cfg_name_check(const char *s, size_t minlabels, char out[CFG_NAME_MAX + 1], const char **why);
+/* True for an AWS region name: ^[a-z]{2}(-gov)?-[a-z]+-[0-9]+$ ("us-east-1"). */
+bool cfg_region_check(const char *s);
+/* True for an SES Easy DKIM token: 32 characters of a-z and 2-7. */
+bool cfg_token_check(const char *s);
+/* Checks an IPv4 or IPv6 address and writes its inet_ntop form to out. */
+bool cfg_ip_check(const char *s, char out[CFG_IP_MAX]);
+
 /* Parses a duration such as "90s", "5m", "4h", "1d", "250ms" or "1h30m" into milliseconds.
  * Returns false on anything else (no unit, negative, overflow). */
 bool cfg_parse_duration_ms(const char *s, unsigned long long *ms);

@@ -11,59 +11,14 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Canonicalises a DNS name (lower case, no trailing dot) into a new string in the
- * configuration's arena, or returns NULL and why not: labels are 1..63 of a-z, 0-9, '-' and
- * '_', not starting or ending with '-'. */
+/* Canonicalises a DNS name into a new string in the configuration's arena, or returns NULL
+ * and why not (see cfg_name_check). */
 static char *
 cfg_name_canon(struct ctx *x, const char *s, size_t minlabels, const char **why)
 {
-	size_t len = strlen(s), nlabels = 0, start = 0;
-	char out[254];
+	char out[CFG_NAME_MAX + 1];
 
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0) {
-		*why = "empty name";
-		return NULL;
-	}
-	if (len > 253) {
-		*why = "longer than 253 characters";
-		return NULL;
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	for (size_t i = 0; i <= len; i++) {
-		char ch = out[i];
-
-		if (ch >= 'A' && ch <= 'Z')
-			out[i] = ch = (char)(ch - 'A' + 'a');
-		if (ch != '.' && ch != '\0') {
-			if (!cfg_lower(ch) && !cfg_digit(ch) && ch != '-' && ch != '_') {
-				*why = "only a-z, 0-9, '-' and '_' may be used";
-				return NULL;
-			}
-			continue;
-		}
-		if (i == start) {
-			*why = "empty label";
-			return NULL;
-		}
-		if (i - start > 63) {
-			*why = "a label is longer than 63 characters";
-			return NULL;
-		}
-		if (out[start] == '-' || out[i - 1] == '-') {
-			*why = "a label starts or ends with '-'";
-			return NULL;
-		}
-		nlabels++;
-		start = i + 1;
-	}
-	if (nlabels < minlabels) {
-		*why = "needs at least two labels";
-		return NULL;
-	}
-	return cfg_arena_strndup(x->mem, out, len);
+	return cfg_name_check(s, minlabels, out, why) ? cfg_arena_strdup(x->mem, out) : NULL;
 }
 
 /* Canonicalises a domain name. */
@@ -106,20 +61,12 @@ cfg_conv_selector(struct ctx *x, const struct node *n)
 static char *
 cfg_conv_ip(struct ctx *x, const struct node *n)
 {
-	unsigned char addr[16];
-	char text[INET6_ADDRSTRLEN];
-	int family = AF_INET;
+	char text[CFG_IP_MAX];
 
-	if (inet_pton(AF_INET, n->value, addr) != 1) {
-		family = AF_INET6;
-		if (inet_pton(AF_INET6, n->value, addr) != 1) {
-			cfg_err(x, n, "bad sending IP \"%s\": expected an IPv4 or IPv6 address",
-				n->value);
-			return NULL;
-		}
+	if (!cfg_ip_check(n->value, text)) {
+		cfg_err(x, n, "bad sending IP \"%s\": expected an IPv4 or IPv6 address", n->value);
+		return NULL;
 	}
-	if (inet_ntop(family, addr, text, sizeof(text)) == NULL)
-		fatal("inet_ntop");
 	return cfg_arena_strdup(x->mem, text);
 }
 
@@ -129,7 +76,7 @@ cfg_conv_token(struct ctx *x, const struct node *n)
 {
 	const char *s = n->value;
 
-	if (strlen(s) != 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz234567") != 32) {
+	if (!cfg_token_check(s)) {
 		cfg_err(x, n,
 			"bad DKIM token \"%s\": expected 32 characters of a-z and 2-7 (SES Easy "
 			"DKIM)",
@@ -137,35 +84,6 @@ cfg_conv_token(struct ctx *x, const struct node *n)
 		return NULL;
 	}
 	return cfg_arena_strdup(x->mem, s);
-}
-
-/* True for AWS region names: ^[a-z]{2}(-gov)?-[a-z]+-[0-9]+$. */
-static bool
-cfg_region_ok(const char *s)
-{
-	if (!cfg_lower(s[0]) || !cfg_lower(s[1]))
-		return false;
-	for (size_t t = 0; t < 2; t++) {
-		const char *p = s + 2;
-		size_t n;
-
-		if (t == 1) {
-			if (strncmp(p, "-gov", 4) != 0)
-				break;
-			p += 4;
-		}
-		if (*p++ != '-')
-			continue;
-		for (n = 0; cfg_lower(*p); p++)
-			n++;
-		if (n == 0 || *p++ != '-')
-			continue;
-		for (n = 0; cfg_digit(*p); p++)
-			n++;
-		if (n > 0 && *p == '\0')
-			return true;
-	}
-	return false;
 }
 
 /* Reads a domain's ses: mapping. */
@@ -181,7 +99,7 @@ cfg_ses(struct ctx *x, const struct node *n, struct cfg_domain *d)
 		return;
 	d->has_ses = true;
 	if (f.val[K_REGION] != NULL && (s = cfg_scalar(x, f.val[K_REGION], "region")) != NULL) {
-		if (cfg_region_ok(s))
+		if (cfg_region_check(s))
 			d->ses.region = cfg_arena_strdup(x->mem, s);
 		else
 			cfg_err(x, f.val[K_REGION],
