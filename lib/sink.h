@@ -1,0 +1,52 @@
+/*
+ * Sink payloads (DESIGN §7): pure builders that turn a notification into the HTTP request
+ * bodies of a Slack incoming webhook (Block Kit with a text fallback), the PagerDuty Events
+ * API v2, or a generic webhook (Alertmanager v4 JSON, or mxwatch's native JSON), and the
+ * headers of each attempt (Standard Webhooks HMAC-SHA256 signature for signed webhooks).
+ * No I/O, no clock: time comes in as arguments.
+ */
+#ifndef MXW_SINK_H
+#define MXW_SINK_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "notify.h"
+
+/* The PagerDuty Events API v2 endpoint, used when a pagerduty sink sets no url. */
+#define SINK_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
+
+/* One HTTP request body to POST to the sink's URL. */
+struct sink_msg {
+	char *dedup_key; /* the alert's key (PagerDuty: one event per alert); NULL for others */
+	char *body;	 /* JSON text */
+};
+
+/* Renders notification n for sink s into *out (*nout messages, in sending order; free with
+ * sink_msgs_free). Slack and webhook sinks get one message per notification; PagerDuty gets
+ * one event per alert shown, and a grouped notification (total > nalerts) one more trigger
+ * event summing up the rest. Returns 0, or -1 and *errstr (caller frees) when it cannot be
+ * rendered (never for a well-formed notification). */
+int sink_render(const struct cfg_sink *s, const struct notification *n, struct sink_msg **out,
+		size_t *nout, char **errstr);
+/* Frees what sink_render returned. */
+void sink_msgs_free(struct sink_msg *m, size_t n);
+
+/* Returns the extra headers of one delivery attempt of body ("Name: value" strings, *n of
+ * them; free each and the array): "Content-Type: application/json" always; for a webhook
+ * sink with a secret, the Standard Webhooks headers webhook-id (msg_id), webhook-timestamp
+ * (now) and webhook-signature ("v1," and the base64 HMAC-SHA256 of "msg_id.now.body" keyed
+ * with the secret: the bytes after "whsec_" base64-decoded when it starts so, else the
+ * secret's bytes). */
+char **sink_headers(const struct cfg_sink *s, const char *msg_id, long long now, const char *body,
+		    size_t *n);
+
+/* Returns the URL a sink posts to (its url, or SINK_PAGERDUTY_URL); borrowed. */
+const char *sink_url(const struct cfg_sink *s);
+
+/* Tells whether a finding of severity sev with the domain's labels goes to sink s: at least
+ * its min_severity, and every one of its label matchers equal to the domain's label. */
+bool sink_wants(const struct cfg_sink *s, enum severity sev, const struct cfg_label *labels,
+		size_t nlabels);
+
+#endif
