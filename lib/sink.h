@@ -23,14 +23,20 @@ struct sink_msg {
 };
 
 /* Renders notification n for sink s into *out (*nout messages, in sending order; free with
- * sink_msgs_free). Slack and webhook sinks get one message per notification; PagerDuty gets
- * one event per alert shown, and a grouped notification (total > nalerts) one more trigger
- * event summing up the rest. Returns 0, or -1 and *errstr (caller frees) when it cannot be
- * rendered (never for a well-formed notification). */
+ * sink_msgs_free). Bodies hold no secret (they wait in the outbox): see sink_send_body.
+ * Slack and webhook sinks get one message per notification. PagerDuty gets one event per
+ * alert (trigger, or resolve with only the dedup key), except that a grouped notification
+ * (total > nalerts) or a baseline is one trigger event summing it up, with the alerts shown
+ * in custom_details and the dedup key "mxwatch/<kind>/<notification id>". Returns 0, or -1
+ * and *errstr (caller frees) when it cannot be rendered (never for a well-formed one). */
 int sink_render(const struct cfg_sink *s, const struct notification *n, struct sink_msg **out,
 		size_t *nout, char **errstr);
 /* Frees what sink_render returned. */
 void sink_msgs_free(struct sink_msg *m, size_t n);
+
+/* Returns the body to send for a rendered body: for PagerDuty, with the sink's routing_key
+ * added; else a copy. Caller frees. Called at each attempt, so a rotated key applies. */
+char *sink_send_body(const struct cfg_sink *s, const char *body);
 
 /* Returns the extra headers of one delivery attempt of body ("Name: value" strings, *n of
  * them; free each and the array): "Content-Type: application/json" always; for a webhook
