@@ -5,14 +5,8 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "xmalloc.h"
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *get_snap, *upsert_domain, *put_snap, *add_change, *set_due;
-	bool in_tx;
-};
 
 /* The migrations: migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -60,11 +54,19 @@ static const char *const migrations[] = {
     "  state TEXT NOT NULL DEFAULT 'pending',"
     "  last_error TEXT);"
     "CREATE INDEX outbox_due ON outbox(state, next_attempt);",
+    /* 2: the alert lifecycle's state per finding; outbox delivery order per sink. */
+    "ALTER TABLE findings ADD COLUMN history INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE findings ADD COLUMN nhistory INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE findings ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE findings ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE findings ADD COLUMN since INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN delivered_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX outbox_by_sink ON outbox(sink, state, id);",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */
-static int
-db_fail(struct store *st, const char *doing, char **errstr)
+int
+store_db_fail(struct store *st, const char *doing, char **errstr)
 {
 	*errstr = xasprintf("%s: %s: %s", st->path, doing, sqlite3_errmsg(st->db));
 	return -1;
@@ -91,7 +93,7 @@ schema_version(struct store *st, int *v, char **errstr)
 	sqlite3_stmt *s;
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, "reading the schema version", errstr);
+		return store_db_fail(st, "reading the schema version", errstr);
 	*v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_finalize(s);
 	return 0;
@@ -126,11 +128,11 @@ migrate(struct store *st, char **errstr)
 }
 
 /* Prepares one statement. */
-static int
-prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr)
+int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr)
 {
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK)
-		return db_fail(st, "preparing a statement", errstr);
+		return store_db_fail(st, "preparing a statement", errstr);
 	return 0;
 }
 
@@ -151,24 +153,25 @@ store_open(const char *path, struct store **out, char **errstr)
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (exec_sql(st,
-		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 		     "PRAGMA foreign_keys = ON;",
 		     "setting up the database", errstr) != 0 ||
 	    migrate(st, errstr) != 0 ||
-	    prepare(st, "SELECT d.snapshot FROM domains d WHERE d.name = ?1", &st->get_snap,
-		    errstr) != 0 ||
-	    prepare(st,
-		    "INSERT INTO domains (name, added_at) VALUES (?1, ?2) "
-		    "ON CONFLICT (name) DO NOTHING",
-		    &st->upsert_domain, errstr) != 0 ||
-	    prepare(st, "UPDATE domains SET snapshot = ?2, last_check = ?3 WHERE name = ?1",
-		    &st->put_snap, errstr) != 0 ||
-	    prepare(st,
-		    "INSERT INTO changes (domain_id, at, name, rrtype, before, after) "
-		    "SELECT id, ?2, ?3, ?4, ?5, ?6 FROM domains WHERE name = ?1",
-		    &st->add_change, errstr) != 0 ||
-	    prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due, errstr) !=
-		0) {
+	    store_prepare(st, "SELECT d.snapshot FROM domains d WHERE d.name = ?1", &st->get_snap,
+			  errstr) != 0 ||
+	    store_prepare(st,
+			  "INSERT INTO domains (name, added_at) VALUES (?1, ?2) "
+			  "ON CONFLICT (name) DO NOTHING",
+			  &st->upsert_domain, errstr) != 0 ||
+	    store_prepare(st, "UPDATE domains SET snapshot = ?2, last_check = ?3 WHERE name = ?1",
+			  &st->put_snap, errstr) != 0 ||
+	    store_prepare(st,
+			  "INSERT INTO changes (domain_id, at, name, rrtype, before, after) "
+			  "SELECT id, ?2, ?3, ?4, ?5, ?6 FROM domains WHERE name = ?1",
+			  &st->add_change, errstr) != 0 ||
+	    store_prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due,
+			  errstr) != 0 ||
+	    store_alert_prepare(st, errstr) != 0) {
 		store_close(st);
 		return -1;
 	}
@@ -189,6 +192,7 @@ store_close(struct store *st)
 	sqlite3_finalize(st->put_snap);
 	sqlite3_finalize(st->add_change);
 	sqlite3_finalize(st->set_due);
+	store_alert_finalize(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -225,15 +229,15 @@ store_rollback(struct store *st)
 }
 
 /* Runs a prepared statement that returns no rows, then resets it. */
-static int
-step_done(struct store *st, sqlite3_stmt *s, const char *doing, char **errstr)
+int
+store_step_done(struct store *st, sqlite3_stmt *s, const char *doing, char **errstr)
 {
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, doing, errstr);
+		return store_db_fail(st, doing, errstr);
 	return 0;
 }
 
@@ -260,7 +264,7 @@ store_get_snapshot(struct store *st, const char *domain, struct snap **out, char
 	} else if (rc == SQLITE_ROW) {
 		rc = SQLITE_DONE;
 	} else if (rc != SQLITE_DONE) {
-		db_fail(st, "reading a snapshot", errstr);
+		store_db_fail(st, "reading a snapshot", errstr);
 	}
 	sqlite3_reset(st->get_snap);
 	sqlite3_clear_bindings(st->get_snap);
@@ -273,7 +277,7 @@ ensure_domain(struct store *st, const char *domain, int64_t now, char **errstr)
 {
 	sqlite3_bind_text(st->upsert_domain, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->upsert_domain, 2, now);
-	return step_done(st, st->upsert_domain, "adding a domain", errstr);
+	return store_step_done(st, st->upsert_domain, "adding a domain", errstr);
 }
 
 /* Dumps a set as JSON text; caller frees. */
@@ -301,7 +305,7 @@ store_put_check(struct store *st, const struct snap *snap, const struct snap_cha
 	sqlite3_bind_text(st->put_snap, 2, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st->put_snap, 3, now);
 	free(text);
-	if (step_done(st, st->put_snap, "saving a snapshot", errstr) != 0)
+	if (store_step_done(st, st->put_snap, "saving a snapshot", errstr) != 0)
 		return -1;
 	for (size_t i = 0; i < nchanges; i++) {
 		char *before = set_text(changes[i].before), *after = set_text(changes[i].after);
@@ -316,7 +320,7 @@ store_put_check(struct store *st, const struct snap *snap, const struct snap_cha
 		sqlite3_bind_text(s, 6, after, -1, SQLITE_TRANSIENT);
 		free(before);
 		free(after);
-		if (step_done(st, s, "recording a change", errstr) != 0)
+		if (store_step_done(st, s, "recording a change", errstr) != 0)
 			return -1;
 	}
 	return 0;
@@ -330,7 +334,7 @@ store_set_next_due(struct store *st, const char *domain, int64_t due, char **err
 		return -1;
 	sqlite3_bind_text(st->set_due, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->set_due, 2, due);
-	return step_done(st, st->set_due, "scheduling a domain", errstr);
+	return store_step_done(st, st->set_due, "scheduling a domain", errstr);
 }
 
 /* Lists the domains. */
@@ -346,7 +350,7 @@ store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void
 			       "(SELECT count(*) FROM changes c WHERE c.domain_id = d.id) "
 			       "FROM domains d ORDER BY d.name",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, "listing domains", errstr);
+		return store_db_fail(st, "listing domains", errstr);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_domain d = {
 		    .name = (const char *)sqlite3_column_text(s, 0),
@@ -362,7 +366,7 @@ store_each_domain(struct store *st, int (*fn)(const struct store_domain *d, void
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, "listing domains", errstr);
+		return store_db_fail(st, "listing domains", errstr);
 	return 0;
 }
 
@@ -380,7 +384,7 @@ store_get_domain(struct store *st, const char *domain, struct store_domain *d, c
 			       "(SELECT count(*) FROM changes c WHERE c.domain_id = d.id) "
 			       "FROM domains d WHERE d.name = ?1",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, "reading a domain", errstr);
+		return store_db_fail(st, "reading a domain", errstr);
 	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -395,7 +399,7 @@ store_get_domain(struct store *st, const char *domain, struct store_domain *d, c
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, "reading a domain", errstr);
+		return store_db_fail(st, "reading a domain", errstr);
 	return found;
 }
 
@@ -412,7 +416,7 @@ store_history(struct store *st, const char *domain, size_t limit,
 			       "FROM changes c JOIN domains d ON d.id = c.domain_id "
 			       "WHERE d.name = ?1 ORDER BY c.id DESC LIMIT ?2",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, "reading the history", errstr);
+		return store_db_fail(st, "reading the history", errstr);
 	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, limit ? (int64_t)limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -433,6 +437,6 @@ store_history(struct store *st, const char *domain, size_t limit,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, "reading the history", errstr);
+		return store_db_fail(st, "reading the history", errstr);
 	return 0;
 }

@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
+#include "severity.h"
 #include "snap.h"
 
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -72,5 +74,58 @@ struct store_change {
 /* Calls fn for the changes of domain, newest first, at most limit (0: all). */
 int store_history(struct store *st, const char *domain, size_t limit,
 		  int (*fn)(const struct store_change *c, void *arg), void *arg, char **errstr);
+
+/* The lifecycle state of one finding of a domain. Strings are borrowed for the call. */
+struct store_alert {
+	const char *rule;
+	const char *subject;
+	enum severity severity;
+	struct alert_state st;
+	int64_t first_seen, last_seen;
+	const char *message;
+	const char *evidence; /* JSON array of strings */
+};
+
+/* Calls fn for every finding state of domain, ordered by rule then subject. */
+int store_get_alerts(struct store *st, const char *domain,
+		     int (*fn)(const struct store_alert *a, void *arg), void *arg, char **errstr);
+/* Inserts or replaces the state of (domain, a->rule, a->subject). */
+int store_put_alert(struct store *st, const char *domain, const struct store_alert *a,
+		    char **errstr);
+/* Forgets the state of (domain, rule, subject). */
+int store_del_alert(struct store *st, const char *domain, const char *rule, const char *subject,
+		    char **errstr);
+
+/* One notification waiting in the outbox. Strings are borrowed for the call. */
+struct store_outbox {
+	int64_t id;
+	const char *sink;
+	const char *dedup_key; /* may be "" */
+	const char *kind;      /* "firing", "resolved", "baseline" */
+	const char *payload;   /* the body, without secrets */
+	int64_t created_at;
+	int attempts;
+	int64_t next_attempt;
+};
+
+/* Queues a notification for sink; *id (may be NULL) gets its row id. Commit it in the same
+ * transaction as the finding states it reports. */
+int store_outbox_add(struct store *st, const char *sink, const char *dedup_key, const char *kind,
+		     const char *payload, int64_t now, int64_t *id, char **errstr);
+/* Calls fn with the oldest pending notification of sink (due or not: order is kept per
+ * sink); returns 1 when there was one, 0 when none, -1 on error. */
+int store_outbox_head(struct store *st, const char *sink,
+		      void (*fn)(const struct store_outbox *o, void *arg), void *arg,
+		      char **errstr);
+/* Marks a notification delivered (a 2xx). */
+int store_outbox_done(struct store *st, int64_t id, int64_t now, char **errstr);
+/* Records a failed attempt: tried again at next_attempt. error holds no secret. */
+int store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_attempt,
+		       const char *error, char **errstr);
+/* Gives a notification up (a permanent error): kept, counted, never sent again. */
+int store_outbox_dead(struct store *st, int64_t id, int attempts, const char *error, char **errstr);
+/* Counts the notifications of sink (NULL: all sinks) in state ("pending", "done", "dead"). */
+int store_outbox_count(struct store *st, const char *sink, const char *state, int64_t *n,
+		       char **errstr);
 
 #endif

@@ -118,7 +118,7 @@ START_TEST(test_newer_schema_is_refused)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(store_open(db, &st, &err), -1);
-	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (1); use a newer "
+	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (2); use a newer "
 			 "mxwatch",
 			 db);
 	ck_assert_str_eq(err, want);
@@ -309,6 +309,130 @@ START_TEST(test_domains_are_listed_with_schedule_and_change_counts)
 }
 END_TEST
 
+/* Renders finding states as "rule subject severity phase failing/passing history/n flags
+ * since notified-at first last message evidence" lines. */
+static int
+alert_line(const struct store_alert *a, void *arg)
+{
+	char **text = arg, *next;
+
+	next =
+	    xasprintf("%s%s %s %s %s %u/%u %x/%u%s%s %lld %lld %lld %lld %s %s\n", *text, a->rule,
+		      a->subject, severity_name(a->severity), alert_phase_name(a->st.phase),
+		      a->st.failing, a->st.passing, (unsigned)a->st.history, a->st.nhistory,
+		      a->st.flapping ? " flapping" : "", a->st.notified ? " notified" : "",
+		      (long long)a->st.since, (long long)a->st.last_notified,
+		      (long long)a->first_seen, (long long)a->last_seen, a->message, a->evidence);
+	free(*text);
+	*text = next;
+	return 0;
+}
+
+START_TEST(test_finding_states_round_trip)
+{
+	struct store *st = open_db();
+	struct snap *s = snap_with("c.example", "192.0.2.1");
+	struct store_alert a = {.rule = "mx.missing",
+				.subject = "c.example.",
+				.severity = SEV_CRITICAL,
+				.st = {.phase = ALERT_FIRING,
+				       .failing = 3,
+				       .history = 0x7,
+				       .nhistory = 3,
+				       .notified = true,
+				       .since = 100,
+				       .last_notified = 100},
+				.first_seen = 40,
+				.last_seen = 160,
+				.message = "c.example. has no MX record",
+				.evidence = "[\"c.example. MX nodata\"]"};
+	char *err = NULL, *text = xstrdup("");
+
+	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 10, &err), 0);
+	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
+	a.rule = "dkim.missing";
+	a.subject = "s1._domainkey.c.example.";
+	a.st.phase = ALERT_PENDING;
+	a.st.flapping = true;
+	a.st.notified = false;
+	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
+	/* An update keeps first_seen. */
+	a.st.phase = ALERT_OK;
+	a.first_seen = 999;
+	a.last_seen = 170;
+	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
+	ck_assert_int_eq(store_get_alerts(st, "c.example", alert_line, &text, &err), 0);
+	ck_assert_str_eq(text,
+			 "dkim.missing s1._domainkey.c.example. critical ok 3/0 7/3 flapping "
+			 "100 100 40 170 c.example. has no MX record [\"c.example. MX nodata\"]\n"
+			 "mx.missing c.example. critical firing 3/0 7/3 notified 100 100 40 160 "
+			 "c.example. has no MX record [\"c.example. MX nodata\"]\n");
+	free(text);
+	ck_assert_int_eq(store_del_alert(st, "c.example", "mx.missing", "c.example.", &err), 0);
+	text = xstrdup("");
+	ck_assert_int_eq(store_get_alerts(st, "other.example", alert_line, &text, &err), 0);
+	ck_assert_int_eq(store_get_alerts(st, "c.example", alert_line, &text, &err), 0);
+	ck_assert_ptr_nonnull(strstr(text, "dkim.missing"));
+	ck_assert_ptr_null(strstr(text, "mx.missing"));
+	free(text);
+	snap_free(s);
+	store_close(st);
+}
+END_TEST
+
+/* Copies the head row's id and attempts. */
+static void
+head_of(const struct store_outbox *o, void *arg)
+{
+	char **text = arg;
+
+	free(*text);
+	*text = xasprintf("%lld %s %s %s %s %lld %d %lld", (long long)o->id, o->sink, o->dedup_key,
+			  o->kind, o->payload, (long long)o->created_at, o->attempts,
+			  (long long)o->next_attempt);
+}
+
+START_TEST(test_outbox_keeps_order_per_sink_and_counts_states)
+{
+	struct store *st = open_db();
+	char *err = NULL, *text = NULL;
+	int64_t id1, id2, id3, n;
+
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "firing", "{\"a\":1}", 50, &id1, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_add(st, "pd", "d/r/s", "firing", "{\"b\":1}", 51, NULL, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "resolved", "{\"a\":2}", 52, &id2, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "firing", "{\"a\":3}", 53, &id3, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_head(st, "slack", head_of, &text, &err), 1);
+	ck_assert_str_eq(text, "1 slack  firing {\"a\":1} 50 0 50");
+	/* A failed attempt keeps it at the head: order is kept per sink. */
+	ck_assert_int_eq(store_outbox_retry(st, id1, 1, 80, "HTTP 500", &err), 0);
+	ck_assert_int_eq(store_outbox_head(st, "slack", head_of, &text, &err), 1);
+	ck_assert_str_eq(text, "1 slack  firing {\"a\":1} 50 1 80");
+	ck_assert_int_eq(store_outbox_done(st, id1, 81, &err), 0);
+	ck_assert_int_eq(store_outbox_head(st, "slack", head_of, &text, &err), 1);
+	ck_assert_str_eq(text, "3 slack  resolved {\"a\":2} 52 0 52");
+	ck_assert_int_eq(store_outbox_dead(st, id2, 1, "HTTP 404", &err), 0);
+	ck_assert_int_eq(store_outbox_head(st, "slack", head_of, &text, &err), 1);
+	ck_assert_str_eq(text, "4 slack  firing {\"a\":3} 53 0 53");
+	ck_assert_int_eq(store_outbox_head(st, "pd", head_of, &text, &err), 1);
+	ck_assert_str_eq(text, "2 pd d/r/s firing {\"b\":1} 51 0 51");
+	ck_assert_int_eq(store_outbox_done(st, id3, 90, &err), 0);
+	ck_assert_int_eq(store_outbox_head(st, "slack", head_of, &text, &err), 0);
+	ck_assert_int_eq(store_outbox_count(st, "slack", "done", &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_outbox_count(st, "slack", "dead", &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_outbox_count(st, NULL, "pending", &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	free(text);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_unreadable_stored_snapshot_is_an_error_not_a_crash)
 {
 	struct store *st = open_db();
@@ -350,6 +474,8 @@ store_suite(void)
 	tcase_add_test(tc, test_rolled_back_transaction_leaves_nothing);
 	tcase_add_test(tc, test_domains_are_listed_with_schedule_and_change_counts);
 	tcase_add_test(tc, test_unreadable_stored_snapshot_is_an_error_not_a_crash);
+	tcase_add_test(tc, test_finding_states_round_trip);
+	tcase_add_test(tc, test_outbox_keeps_order_per_sink_and_counts_states);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,27 @@
+/* What the store's files share: the handle and its statement helpers. */
+#ifndef MXW_STORE_INT_H
+#define MXW_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *get_snap, *upsert_domain, *put_snap, *add_change, *set_due;
+	sqlite3_stmt *get_alerts, *put_alert, *del_alert;
+	sqlite3_stmt *outbox_add, *outbox_head, *outbox_done, *outbox_retry, *outbox_dead;
+	bool in_tx;
+};
+
+/* Sets *errstr from the database's last error, prefixed with what was being done; -1. */
+int store_db_fail(struct store *st, const char *doing, char **errstr);
+/* Prepares a persistent statement. */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr);
+/* Runs a statement that returns no row, then resets it. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *doing, char **errstr);
+/* Prepares the statements of store_alert.c; frees them. */
+int store_alert_prepare(struct store *st, char **errstr);
+void store_alert_finalize(struct store *st);
+
+#endif
