@@ -25,10 +25,12 @@ struct sink_msg {
 /* Renders notification n for sink s into *out (*nout messages, in sending order; free with
  * sink_msgs_free). Bodies hold no secret (they wait in the outbox): see sink_send_body.
  * Slack and webhook sinks get one message per notification. PagerDuty gets one event per
- * alert (trigger, or resolve with only the dedup key), except that a grouped notification
- * (total > nalerts) or a baseline is one trigger event summing it up, with the alerts shown
- * in custom_details and the dedup key "mxwatch/<kind>/<notification id>". Returns 0, or -1
- * and *errstr (caller frees) when it cannot be rendered (never for a well-formed one). */
+ * alert (trigger, or resolve with only the dedup key), except that a grouped firing
+ * notification (total > nalerts) or a baseline is one trigger event summing it up, with the
+ * alerts shown in custom_details and the dedup key "mxwatch/<kind>/<notification id>"; a
+ * grouped resolution resolves the alerts it shows (a trigger would page to say things got
+ * better), and a notification of no alert gives PagerDuty no event (*nout 0). Returns 0, or
+ * -1 and *errstr (caller frees) when it cannot be rendered (never for a well-formed one). */
 int sink_render(const struct cfg_sink *s, const struct notification *n, struct sink_msg **out,
 		size_t *nout, char **errstr);
 /* Frees what sink_render returned. */
