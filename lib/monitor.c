@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerting.h"
 #include "monitor.h"
 #include "probe.h"
 #include "sched.h"
@@ -13,6 +14,10 @@
 
 /* Domains stored per transaction at most, and how long a batch may wait for more. */
 #define MONITOR_BATCH 1000
+/* Resolver health: the last checks looked at (fewer with a smaller fleet, at least 3), and
+ * the share of them that failed (most of their sets unknown) that makes it unhealthy. */
+#define HEALTH_WINDOW 20
+#define HEALTH_MIN_WINDOW 3
 #define MONITOR_COMMIT_MS 200
 
 /* A configuration and the checks still running against it. */
@@ -54,6 +59,11 @@ struct monitor {
 	void (*stopped)(void *arg);
 	void *stopped_arg;
 	struct monitor_stats stats;
+	struct alerting *alerting;
+	bool window[HEALTH_WINDOW]; /* the last checks: true when one failed */
+	size_t window_next, window_n;
+	bool unhealthy;
+	int64_t unhealthy_since;
 };
 
 /* Orders domain pointers by name. */
@@ -119,14 +129,87 @@ static void
 commit(struct monitor *m)
 {
 	char *err = NULL;
+	int n = 0;
 
 	evtimer_del(m->commit);
 	if (!m->in_tx)
 		return;
 	m->in_tx = false;
 	m->tx_count = 0;
-	if (store_commit(m->st, &err) != 0)
+	/* The notifications go in with the finding states they report. */
+	if (alerting_pending(m->alerting) > 0 && m->cur != NULL) {
+		n = alerting_flush(m->alerting, m->st, m->cur->c, time(NULL), &err);
+		if (n < 0) {
+			report(m, err);
+			store_rollback(m->st);
+			return;
+		}
+	}
+	if (store_commit(m->st, &err) != 0) {
 		report(m, err);
+		store_rollback(m->st);
+		return;
+	}
+	m->stats.notifications += (uint64_t)n;
+	if (n > 0 && m->ev.notified != NULL)
+		m->ev.notified(m->ev.arg);
+}
+
+/* Tells whether most of a check's sets were unknown this time. */
+static bool
+check_failed(const struct snap *s)
+{
+	size_t unknown = 0;
+
+	for (size_t i = 0; i < s->nsets; i++)
+		unknown += !dns_outcome_is_known(s->sets[i].outcome);
+	return s->nsets > 0 && 2 * unknown > s->nsets;
+}
+
+/* Tells whether a check could not see all it watches for a reason that may pass: a set
+ * unknown for fewer than confirm_after checks (longer is dns.lookup-failed's business). */
+static bool
+check_degraded(const struct snap *s, unsigned confirm_after)
+{
+	for (size_t i = 0; i < s->nsets; i++)
+		if (!dns_outcome_is_known(s->sets[i].outcome) && s->sets[i].failed < confirm_after)
+			return true;
+	return false;
+}
+
+/* Counts a check in the resolver health window; fires or resolves resolver.unhealthy. */
+static void
+health(struct monitor *m, bool failed, int64_t now)
+{
+	size_t want = m->stats.domains < HEALTH_WINDOW ? m->stats.domains : HEALTH_WINDOW;
+	size_t nfailed = 0;
+	bool unhealthy;
+
+	if (want < HEALTH_MIN_WINDOW)
+		want = HEALTH_MIN_WINDOW;
+	m->window[m->window_next] = failed;
+	m->window_next = (m->window_next + 1) % HEALTH_WINDOW;
+	if (m->window_n < HEALTH_WINDOW)
+		m->window_n++;
+	if (m->window_n < want)
+		return;
+	for (size_t i = 0; i < want; i++)
+		nfailed += m->window[(m->window_next + HEALTH_WINDOW - 1 - i) % HEALTH_WINDOW];
+	unhealthy = 2 * nfailed > want;
+	if (unhealthy == m->unhealthy)
+		return;
+	m->unhealthy = unhealthy;
+	if (unhealthy) {
+		m->unhealthy_since = now;
+		alerting_global(m->alerting, "resolver.unhealthy", "resolver",
+				"most DNS checks are failing at once (the resolver or the network "
+				"is down): per-domain alerts are held until they succeed again",
+				false, now, now);
+	} else {
+		alerting_global(m->alerting, "resolver.unhealthy", "resolver",
+				"DNS checks succeed again: per-domain alerts resume", true,
+				m->unhealthy_since, now);
+	}
 }
 
 /* Opens a batch when none is open. */
@@ -174,6 +257,7 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 	if (store_put_check(m->st, snap, changes, n, now, &err) != 0) {
 		report(m, err);
 		store_rollback(m->st);
+		alerting_discard(m->alerting);
 		m->in_tx = false;
 		m->tx_count = 0;
 	} else {
@@ -186,6 +270,20 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 			m->stats.findings[found.v[i].severity]++;
 			if (m->ev.finding != NULL)
 				m->ev.finding(&found.v[i], m->ev.arg);
+		}
+		health(m, check_failed(snap), now);
+		if (alerting_check(m->alerting, m->st, ref->c, d, &found, prev == NULL,
+				   m->unhealthy ||
+				       check_degraded(snap, ref->c->alerting.confirm_after),
+				   now, &err) != 0) {
+			report(m, err);
+			store_rollback(m->st);
+			alerting_discard(m->alerting);
+			m->in_tx = false;
+			m->tx_count = 0;
+			findings_clear(&found);
+			free(changes);
+			return;
 		}
 		findings_clear(&found);
 		if (++m->tx_count >= MONITOR_BATCH)
@@ -322,7 +420,16 @@ monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 	m->pump = evtimer_new(base, pump_cb, m);
 	m->commit = evtimer_new(base, commit_cb, m);
 	m->max_running = 1;
+	m->alerting = alerting_new(NULL);
 	return m;
+}
+
+/* Switches notifications to a dry run. */
+void
+monitor_set_dry_run(struct monitor *m, FILE *f)
+{
+	alerting_free(m->alerting);
+	m->alerting = alerting_new(f);
 }
 
 /* Frees a monitor. */
@@ -340,6 +447,7 @@ monitor_free(struct monitor *m)
 		cur->refs = 0;
 	ref_release(m, cur);
 	sched_free(m->sched);
+	alerting_free(m->alerting);
 	event_free(m->pump);
 	event_free(m->commit);
 	free(m);

@@ -7,6 +7,7 @@
 #define MXW_MONITOR_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cfg.h"
 #include "dns.h"
@@ -23,6 +24,8 @@ struct monitor_events {
 	void (*change)(const char *domain, const struct snap_change *c, int64_t now, void *arg);
 	/* A finding of a domain's check (confirmed or not: alerting decides what to send). */
 	void (*finding)(const struct finding *f, void *arg);
+	/* A batch that queued notifications in the outbox was committed. */
+	void (*notified)(void *arg);
 	/* A failure that stops nothing but must be seen (store errors): message only. */
 	void (*error)(const char *message, void *arg);
 	void *arg;
@@ -31,6 +34,9 @@ struct monitor_events {
 /* Creates a monitor on base using resolver r and store st (both borrowed). */
 struct monitor *monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 			    const struct monitor_events *ev);
+/* Prints notifications to f instead of queueing them in the outbox (mxwatchd --dry-run). */
+void monitor_set_dry_run(struct monitor *m, FILE *f);
+
 /* Frees the monitor and every configuration it holds; call after it stopped. */
 void monitor_free(struct monitor *m);
 
@@ -57,8 +63,9 @@ struct monitor_stats {
 	uint64_t changes;		     /* changes recorded */
 	uint64_t findings[SEV_CRITICAL + 1]; /* findings by severity */
 	uint64_t store_errors;
-	size_t running; /* domain checks in progress */
-	size_t domains; /* configured domains */
+	uint64_t notifications; /* queued in the outbox (or printed by a dry run) */
+	size_t running;		/* domain checks in progress */
+	size_t domains;		/* configured domains */
 };
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
 

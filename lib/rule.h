@@ -20,6 +20,10 @@ struct rule_info {
 	const char *id;
 	enum severity severity; /* the default */
 	const char *summary;
+	/* A change between two states (dns.changed, mx.target-moved, ptr.changed,
+	 * dmarc.weakened): found once, in the check that saw the change, so it is notified at
+	 * once and never resolves, instead of going through confirm_after and resolve_after. */
+	bool event;
 };
 
 /* Returns the catalogue entry of id, or NULL. */

@@ -272,8 +272,8 @@ store_get_snapshot(struct store *st, const char *domain, struct snap **out, char
 }
 
 /* Makes sure a domain has its row. */
-static int
-ensure_domain(struct store *st, const char *domain, int64_t now, char **errstr)
+int
+store_ensure_domain(struct store *st, const char *domain, int64_t now, char **errstr)
 {
 	sqlite3_bind_text(st->upsert_domain, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->upsert_domain, 2, now);
@@ -298,7 +298,7 @@ store_put_check(struct store *st, const struct snap *snap, const struct snap_cha
 {
 	char *text, tb[16];
 
-	if (ensure_domain(st, snap->domain, now, errstr) != 0)
+	if (store_ensure_domain(st, snap->domain, now, errstr) != 0)
 		return -1;
 	text = snap_dump(snap);
 	sqlite3_bind_text(st->put_snap, 1, snap->domain, -1, SQLITE_STATIC);
@@ -330,7 +330,7 @@ store_put_check(struct store *st, const struct snap *snap, const struct snap_cha
 int
 store_set_next_due(struct store *st, const char *domain, int64_t due, char **errstr)
 {
-	if (ensure_domain(st, domain, due, errstr) != 0)
+	if (store_ensure_domain(st, domain, due, errstr) != 0)
 		return -1;
 	sqlite3_bind_text(st->set_due, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->set_due, 2, due);

@@ -141,6 +141,8 @@ store_put_alert(struct store *st, const char *domain, const struct store_alert *
 {
 	sqlite3_stmt *s = st->put_alert;
 
+	if (store_ensure_domain(st, domain, a->first_seen, errstr) != 0)
+		return -1;
 	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, a->rule, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, a->subject, -1, SQLITE_STATIC);

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct store {
 	sqlite3 *db;
@@ -20,6 +21,8 @@ int store_db_fail(struct store *st, const char *doing, char **errstr);
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr);
 /* Runs a statement that returns no row, then resets it. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *doing, char **errstr);
+/* Adds the domain row when missing (now is its added_at). */
+int store_ensure_domain(struct store *st, const char *domain, int64_t now, char **errstr);
 /* Prepares the statements of store_alert.c; frees them. */
 int store_alert_prepare(struct store *st, char **errstr);
 void store_alert_finalize(struct store *st);

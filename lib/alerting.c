@@ -1,0 +1,491 @@
+/* Alerting: the lifecycle of each finding, and notifications per sink into the outbox. */
+#include "config.h"
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "alerting.h"
+#include "log.h"
+#include "notify.h"
+#include "sink.h"
+#include "xmalloc.h"
+
+/* One alert waiting for the next flush; owns its strings. */
+struct queued {
+	enum notify_kind kind;
+	char *domain, *rule, *subject, *message, *dedup_key;
+	enum severity severity;
+	char **evidence;
+	size_t nevidence;
+	struct cfg_label *labels;
+	size_t nlabels;
+	long long started, ended;
+	bool reminder, flapping;
+};
+
+struct alerting {
+	FILE *dry_run;
+	struct queued *q;
+	size_t n;
+};
+
+/* A stored finding state, copied out of the store's callback. */
+struct known {
+	char *rule, *subject, *message, *evidence;
+	enum severity severity;
+	struct alert_state st;
+	long long first_seen;
+	bool seen; /* a finding of this check matched it */
+};
+
+struct known_list {
+	struct known *v;
+	size_t n;
+};
+
+/* Creates the state. */
+struct alerting *
+alerting_new(FILE *dry_run)
+{
+	struct alerting *a = xcalloc(1, sizeof(*a));
+
+	a->dry_run = dry_run;
+	return a;
+}
+
+/* Frees a list of strings. */
+static void
+free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Frees one queued alert's strings. */
+static void
+queued_clear(struct queued *q)
+{
+	free(q->domain);
+	free(q->rule);
+	free(q->subject);
+	free(q->message);
+	free(q->dedup_key);
+	free_strs(q->evidence, q->nevidence);
+	for (size_t i = 0; i < q->nlabels; i++) {
+		free(q->labels[i].key);
+		free(q->labels[i].value);
+	}
+	free(q->labels);
+}
+
+/* Empties the queue. */
+static void
+queue_clear(struct alerting *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		queued_clear(&a->q[i]);
+	free(a->q);
+	a->q = NULL;
+	a->n = 0;
+}
+
+/* Drops the queue. */
+void
+alerting_discard(struct alerting *a)
+{
+	queue_clear(a);
+}
+
+/* Frees the state. */
+void
+alerting_free(struct alerting *a)
+{
+	if (a == NULL)
+		return;
+	queue_clear(a);
+	free(a);
+}
+
+/* Returns how many alerts wait. */
+size_t
+alerting_pending(const struct alerting *a)
+{
+	return a->n;
+}
+
+/* Appends an alert to the queue; returns it for the caller to fill in. */
+static struct queued *
+enqueue(struct alerting *a, enum notify_kind kind, const char *domain, const char *rule,
+	const char *subject, enum severity sev, const char *message)
+{
+	struct queued *q;
+
+	a->q = xreallocarray(a->q, a->n + 1, sizeof(*a->q));
+	q = &a->q[a->n++];
+	memset(q, 0, sizeof(*q));
+	q->kind = kind;
+	q->domain = xstrdup(domain);
+	q->rule = xstrdup(rule);
+	q->subject = xstrdup(subject);
+	q->severity = sev;
+	q->message = xstrdup(message);
+	q->dedup_key = notify_dedup_key(domain, rule, subject);
+	return q;
+}
+
+/* Copies a domain's labels into a queued alert. */
+static void
+copy_labels(struct queued *q, const struct cfg_domain *d)
+{
+	if (d->nlabels == 0)
+		return;
+	q->labels = xcalloc(d->nlabels, sizeof(*q->labels));
+	for (size_t i = 0; i < d->nlabels; i++) {
+		q->labels[i].key = xstrdup(d->labels[i].key);
+		q->labels[i].value = xstrdup(d->labels[i].value);
+	}
+	q->nlabels = d->nlabels;
+}
+
+/* Copies evidence lines into a queued alert. */
+static void
+copy_evidence(struct queued *q, char *const *ev, size_t n)
+{
+	if (n == 0)
+		return;
+	q->evidence = xcalloc(n, sizeof(*q->evidence));
+	for (size_t i = 0; i < n; i++)
+		q->evidence[i] = xstrdup(ev[i]);
+	q->nevidence = n;
+}
+
+/* Reads evidence stored as a JSON array back into lines (empty on anything else). */
+static void
+load_evidence(struct queued *q, const char *text)
+{
+	json_t *a = json_loads(text, 0, NULL);
+	size_t i;
+	json_t *e;
+
+	if (json_is_array(a) && json_array_size(a) > 0) {
+		q->evidence = xcalloc(json_array_size(a), sizeof(*q->evidence));
+		json_array_foreach(a, i, e)
+		{
+			if (json_is_string(e))
+				q->evidence[q->nevidence++] = xstrdup(json_string_value(e));
+		}
+	}
+	json_decref(a);
+}
+
+/* Returns a finding's evidence as JSON array text; caller frees. */
+static char *
+evidence_text(const struct finding *f)
+{
+	json_t *a = json_array();
+	char *t;
+
+	for (size_t i = 0; i < f->nevidence; i++)
+		json_array_append_new(a, json_string(f->evidence[i]));
+	t = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return t != NULL ? t : xstrdup("[]");
+}
+
+/* Store callback: copies one known state. */
+static int
+collect(const struct store_alert *sa, void *arg)
+{
+	struct known_list *l = arg;
+	struct known *k;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	k = &l->v[l->n++];
+	memset(k, 0, sizeof(*k));
+	k->rule = xstrdup(sa->rule);
+	k->subject = xstrdup(sa->subject);
+	k->message = xstrdup(sa->message);
+	k->evidence = xstrdup(sa->evidence);
+	k->severity = sa->severity;
+	k->st = sa->st;
+	k->first_seen = sa->first_seen;
+	return 0;
+}
+
+/* Frees the known states. */
+static void
+known_clear(struct known_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].rule);
+		free(l->v[i].subject);
+		free(l->v[i].message);
+		free(l->v[i].evidence);
+	}
+	free(l->v);
+}
+
+/* Finds the known state of (rule, subject). */
+static struct known *
+find_known(struct known_list *l, const char *rule, const char *subject)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].rule, rule) == 0 && strcmp(l->v[i].subject, subject) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* Queues what an action calls for. */
+static void
+act(struct alerting *a, enum alert_action action, const struct cfg_domain *d, const char *rule,
+    const char *subject, enum severity sev, const char *message, char *const *ev, size_t nev,
+    const char *ev_text, long long since, long long now)
+{
+	struct queued *q;
+
+	if (action == ALERT_NONE)
+		return;
+	q = enqueue(a, action == ALERT_RESOLVE ? NOTIFY_RESOLVED : NOTIFY_FIRING, d->name, rule,
+		    subject, sev, message);
+	copy_labels(q, d);
+	if (ev_text != NULL)
+		load_evidence(q, ev_text);
+	else
+		copy_evidence(q, ev, nev);
+	q->started = since != 0 ? since : now;
+	q->ended = action == ALERT_RESOLVE ? now : 0;
+	q->reminder = action == ALERT_REMIND;
+	q->flapping = action == ALERT_FLAPPING;
+}
+
+/* Saves a state, or forgets it when nothing is left to remember. */
+static int
+save(struct store *st, const struct cfg_domain *d, const char *rule, const char *subject,
+     enum severity sev, const struct alert_state *as, long long first_seen, long long now,
+     const char *message, const char *evidence, char **errstr)
+{
+	struct store_alert sa = {.rule = rule,
+				 .subject = subject,
+				 .severity = sev,
+				 .st = *as,
+				 .first_seen = first_seen,
+				 .last_seen = now,
+				 .message = message,
+				 .evidence = evidence};
+
+	if (alert_forgettable(as))
+		return store_del_alert(st, d->name, rule, subject, errstr);
+	return store_put_alert(st, d->name, &sa, errstr);
+}
+
+/* Applies one check. */
+int
+alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
+	       const struct cfg_domain *d, const struct findings *found, bool first, bool degraded,
+	       long long now, char **errstr)
+{
+	struct known_list known = {0};
+	struct alert_policy p;
+	int rc = 0;
+
+	alert_policy_init(&p, c->alerting.confirm_after, c->alerting.resolve_after,
+			  c->alerting.repeat_after_s);
+	if (store_get_alerts(st, d->name, collect, &known, errstr) != 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < found->n; i++) {
+		const struct finding *f = &found->v[i];
+		const struct rule_info *info = rule_lookup(f->rule);
+		struct known *k = find_known(&known, f->rule, f->subject);
+		struct alert_state as = k ? k->st : (struct alert_state){0};
+		enum alert_action action = ALERT_NONE;
+		char *ev;
+
+		if (info != NULL && info->event) {
+			/* A change: told once, now; nothing to resolve later. */
+			if (!first)
+				act(a, ALERT_FIRE, d, f->rule, f->subject, f->severity, f->message,
+				    f->evidence, f->nevidence, NULL, now, now);
+			continue;
+		}
+		if (k != NULL)
+			k->seen = true;
+		if (first && k == NULL) {
+			struct queued *q;
+
+			alert_baseline(&as, now);
+			q = enqueue(a, NOTIFY_BASELINE, d->name, f->rule, f->subject, f->severity,
+				    f->message);
+			copy_labels(q, d);
+			copy_evidence(q, f->evidence, f->nevidence);
+			q->started = now;
+		} else {
+			action =
+			    alert_observe(&as, degraded ? ALERT_UNKNOWN : ALERT_FAILING, now, &p);
+			act(a, action, d, f->rule, f->subject, f->severity, f->message, f->evidence,
+			    f->nevidence, NULL, as.since, now);
+		}
+		ev = evidence_text(f);
+		rc = save(st, d, f->rule, f->subject, f->severity, &as, k ? k->first_seen : now,
+			  now, f->message, ev, errstr);
+		free(ev);
+	}
+	for (size_t i = 0; rc == 0 && i < known.n; i++) {
+		struct known *k = &known.v[i];
+		long long since = k->st.since;
+		enum alert_action action;
+
+		if (k->seen)
+			continue;
+		action = alert_observe(&k->st, degraded ? ALERT_UNKNOWN : ALERT_PASSING, now, &p);
+		act(a, action, d, k->rule, k->subject, k->severity, k->message, NULL, 0,
+		    k->evidence, since, now);
+		rc = save(st, d, k->rule, k->subject, k->severity, &k->st, k->first_seen, now,
+			  k->message, k->evidence, errstr);
+	}
+	known_clear(&known);
+	return rc;
+}
+
+/* Queues a global alert. */
+void
+alerting_global(struct alerting *a, const char *rule, const char *subject, const char *message,
+		bool resolved, long long since, long long now)
+{
+	const struct rule_info *info = rule_lookup(rule);
+	struct queued *q = enqueue(a, resolved ? NOTIFY_RESOLVED : NOTIFY_FIRING, "", rule, subject,
+				   info ? info->severity : SEV_CRITICAL, message);
+
+	q->started = since;
+	q->ended = resolved ? now : 0;
+}
+
+/* Makes a fresh notification id. */
+static void
+new_id(char *buf, size_t size)
+{
+	unsigned char r[8];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		fatalx("no random bytes for a notification id");
+	snprintf(buf, size, "mxw_%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
+		 r[5], r[6], r[7]);
+}
+
+/* Fills a notify_alert from a queued alert. */
+static void
+to_alert(const struct queued *q, struct notify_alert *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->domain = q->domain;
+	n->rule = q->rule;
+	n->severity = q->severity;
+	n->subject = q->subject;
+	n->message = q->message;
+	n->evidence = q->evidence;
+	n->nevidence = q->nevidence;
+	n->labels = q->labels;
+	n->nlabels = q->nlabels;
+	n->dedup_key = q->dedup_key;
+	n->started = q->started;
+	n->ended = q->ended;
+	n->reminder = q->reminder;
+	n->flapping = q->flapping;
+}
+
+/* Prints what a dry run would have queued: {"type":"notification","sink","kind",
+ * "dedup_key","body"}. */
+static void
+dry_run_line(FILE *f, const struct cfg_sink *s, enum notify_kind kind, const struct sink_msg *m)
+{
+	json_t *body = json_loads(m->body, 0, NULL);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "type", "notification", "sink", s->name, "kind",
+			      notify_kind_name(kind));
+	char *line;
+
+	if (m->dedup_key != NULL)
+		json_object_set_new(o, "dedup_key", json_string(m->dedup_key));
+	json_object_set_new(o, "body", body != NULL ? body : json_string(m->body));
+	line = json_dumps(o, JSON_COMPACT);
+	if (line != NULL)
+		fprintf(f, "%s\n", line);
+	free(line);
+	json_decref(o);
+}
+
+/* Renders one notification for a sink into the outbox or the dry-run output. */
+static int
+emit(struct alerting *a, struct store *st, const struct cfg_sink *s, enum notify_kind kind,
+     const struct queued *const *items, size_t n, long long now, char **errstr)
+{
+	struct notify_alert shown[NOTIFY_MAX_SHOWN];
+	char id[32];
+	struct notification note = {.kind = kind, .at = now, .id = id, .alerts = shown};
+	struct sink_msg *msgs = NULL;
+	size_t nmsgs = 0;
+	int rc = 0;
+
+	new_id(id, sizeof(id));
+	for (size_t i = 0; i < n; i++) {
+		if (i < NOTIFY_MAX_SHOWN)
+			to_alert(items[i], &shown[note.nalerts++]);
+		note.by_severity[items[i]->severity]++;
+	}
+	note.total = n;
+	if (sink_render(s, &note, &msgs, &nmsgs, errstr) != 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < nmsgs; i++) {
+		if (a->dry_run != NULL)
+			dry_run_line(a->dry_run, s, kind, &msgs[i]);
+		else
+			rc =
+			    store_outbox_add(st, s->name, msgs[i].dedup_key, notify_kind_name(kind),
+					     msgs[i].body, now, NULL, errstr);
+	}
+	sink_msgs_free(msgs, nmsgs);
+	return rc == 0 ? (int)nmsgs : -1;
+}
+
+/* Renders the queue. */
+int
+alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long long now,
+	       char **errstr)
+{
+	static const enum notify_kind kinds[] = {NOTIFY_BASELINE, NOTIFY_FIRING, NOTIFY_RESOLVED};
+	const struct queued **items = a->n ? xcalloc(a->n, sizeof(*items)) : NULL;
+	int total = 0;
+
+	for (size_t s = 0; total >= 0 && s < c->nsinks; s++) {
+		const struct cfg_sink *sink = &c->sinks[s];
+
+		for (size_t k = 0; total >= 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			size_t n = 0;
+			int rc = 0;
+
+			for (size_t i = 0; i < a->n; i++)
+				if (a->q[i].kind == kinds[k] &&
+				    sink_wants(sink, a->q[i].severity, a->q[i].labels,
+					       a->q[i].nlabels))
+					items[n++] = &a->q[i];
+			if (n == 0)
+				continue;
+			if (kinds[k] == NOTIFY_BASELINE || n > ALERTING_GROUP_AT) {
+				rc = emit(a, st, sink, kinds[k], items, n, now, errstr);
+			} else {
+				for (size_t i = 0; rc >= 0 && i < n; i++) {
+					int one =
+					    emit(a, st, sink, kinds[k], &items[i], 1, now, errstr);
+
+					rc = one < 0 ? -1 : rc + one;
+				}
+			}
+			total = rc < 0 ? -1 : total + rc;
+		}
+	}
+	free(items);
+	queue_clear(a);
+	return total;
+}

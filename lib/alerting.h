@@ -1,0 +1,54 @@
+/*
+ * Alerting: applies each domain check's findings to the alert lifecycle (alert_*), keeps the
+ * state of every finding in the store, and at each commit turns what must be told into
+ * notifications per sink (grouped when many, one baseline digest for first checks), rendered
+ * (sink_*) into the outbox in the same transaction as the states they report.
+ */
+#ifndef MXW_ALERTING_H
+#define MXW_ALERTING_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cfg.h"
+#include "rule.h"
+#include "store.h"
+
+/* More alerts of one kind than this for one sink in one flush make a grouped notification. */
+#define ALERTING_GROUP_AT 3
+
+struct alerting;
+
+/* Creates the alerting state. With dry_run not NULL, flushes print each notification there,
+ * one JSON line {"type":"notification","sink","kind","dedup_key","body"} each, instead of
+ * queueing it in the outbox. */
+struct alerting *alerting_new(FILE *dry_run);
+/* Frees it, and whatever is still queued. */
+void alerting_free(struct alerting *a);
+
+/* Applies one check of domain d (its findings) inside the open store transaction. first:
+ * the domain's first check, whose findings are its baseline. degraded: the check could not
+ * see everything (an outage, an unhealthy resolver), so findings neither start nor clear.
+ * Returns 0, or -1 and *errstr. */
+int alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
+		   const struct cfg_domain *d, const struct findings *found, bool first,
+		   bool degraded, long long now, char **errstr);
+
+/* Queues an alert that belongs to no domain (resolver.unhealthy): fires (resolved false) or
+ * resolves. */
+void alerting_global(struct alerting *a, const char *rule, const char *subject, const char *message,
+		     bool resolved, long long since, long long now);
+
+/* Renders what was queued for each sink of c into the outbox (or the dry-run output), in the
+ * open transaction, and empties the queue. Returns the number of notifications, or -1 and
+ * *errstr. */
+int alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long long now,
+		   char **errstr);
+
+/* Drops what was queued (its transaction was rolled back). */
+void alerting_discard(struct alerting *a);
+
+/* Notifications queued for the next flush. */
+size_t alerting_pending(const struct alerting *a);
+
+#endif
