@@ -31,6 +31,7 @@ cfg_defaults(struct cfg *c)
 	c->alerting.confirm_after = 2;
 	c->alerting.resolve_after = 2;
 	c->alerting.repeat_after_s = 4 * 3600;
+	c->alerting.retry_backoff_s = 10;
 }
 
 /* Checks a DNS server address ("192.0.2.1:53", "[2001:db8::1]:53"); keeps it as written. */
@@ -114,8 +115,9 @@ cfg_http(struct ctx *x, const struct node *n)
 static void
 cfg_alerting(struct ctx *x, const struct node *n)
 {
-	static const char *const keys[] = {"confirm_after", "resolve_after", "repeat_after", NULL};
-	enum { K_CONFIRM, K_RESOLVE, K_REPEAT };
+	static const char *const keys[] = {"confirm_after", "resolve_after", "repeat_after",
+					   "retry_backoff", NULL};
+	enum { K_CONFIRM, K_RESOLVE, K_REPEAT, K_BACKOFF };
 	struct cfg *c = x->c;
 	struct fields f;
 	const char *s;
@@ -135,6 +137,9 @@ cfg_alerting(struct ctx *x, const struct node *n)
 				       "1m to 30d, or 0 or off for never",
 				       &c->alerting.repeat_after_s);
 	}
+	if (f.val[K_BACKOFF] != NULL)
+		cfg_duration_s(x, f.val[K_BACKOFF], "retry_backoff", MS_SECOND, 3600 * MS_SECOND,
+			       "1s to 1h", &c->alerting.retry_backoff_s);
 }
 
 /* Reads log:. */

@@ -80,9 +80,10 @@ struct cfg {
 	char *state;	   /* default /var/lib/mxwatch/state.db */
 	char *http_listen; /* default "127.0.0.1:9749"; NULL when "off" */
 	struct {
-		unsigned confirm_after;	 /* default 2 */
-		unsigned resolve_after;	 /* default 2 */
-		unsigned repeat_after_s; /* default 4h; 0: never */
+		unsigned confirm_after;	  /* default 2 */
+		unsigned resolve_after;	  /* default 2 */
+		unsigned repeat_after_s;  /* default 4h; 0: never */
+		unsigned retry_backoff_s; /* first delivery retry; doubles to 1h; default 10s */
 	} alerting;
 	struct {
 		char *data_dir;	   /* providers.data_dir: the provider data; NULL: the default */

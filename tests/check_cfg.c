@@ -161,6 +161,7 @@ START_TEST(test_full_config_sets_every_field)
 	ck_assert_uint_eq(c->alerting.confirm_after, 3);
 	ck_assert_uint_eq(c->alerting.resolve_after, 4);
 	ck_assert_uint_eq(c->alerting.repeat_after_s, 86400);
+	ck_assert_uint_eq(c->alerting.retry_backoff_s, 30);
 
 	ck_assert_uint_eq(c->nsinks, 5);
 	s = &c->sinks[0];
@@ -174,7 +175,7 @@ START_TEST(test_full_config_sets_every_field)
 	ck_assert_int_eq(s->format, CFG_FORMAT_ALERTMANAGER);
 	ck_assert(!s->allow_http);
 	ck_assert_ptr_eq(s->loc.file, c->files[0]);
-	ck_assert_uint_eq(s->loc.line, 19);
+	ck_assert_uint_eq(s->loc.line, 20);
 	ck_assert_uint_eq(s->loc.col, 5);
 	s = &c->sinks[1];
 	ck_assert_str_eq(s->name, "mail-ops");
@@ -236,7 +237,7 @@ START_TEST(test_full_config_sets_every_field)
 	ck_assert_str_eq(d->dkim_selectors[1], "google");
 	ck_assert_uint_eq(d->interval_s, 600);
 	ck_assert_ptr_eq(d->loc.file, c->files[0]);
-	ck_assert_uint_eq(d->loc.line, 46);
+	ck_assert_uint_eq(d->loc.line, 47);
 	ck_assert_uint_eq(d->loc.col, 5);
 	d = &c->domains[1];
 	ck_assert_str_eq(d->name, "example.net");
@@ -293,6 +294,7 @@ START_TEST(test_empty_file_is_all_defaults)
 	ck_assert_uint_eq(c->alerting.confirm_after, 2);
 	ck_assert_uint_eq(c->alerting.resolve_after, 2);
 	ck_assert_uint_eq(c->alerting.repeat_after_s, 14400);
+	ck_assert_uint_eq(c->alerting.retry_backoff_s, 10);
 	ck_assert_uint_eq(c->nsinks, 0);
 	ck_assert_uint_eq(c->ndomains, 0);
 	ck_assert_ptr_null(c->providers.data_dir);
