@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "deliver.h"
 #include "dns.h"
+#include "http.h"
 #include "log.h"
 #include "monitor.h"
 #include "prov.h"
@@ -29,8 +31,11 @@ struct daemon {
 	struct store *st;
 	struct prov *prov;
 	struct monitor *m;
+	struct http_client *http;
+	struct deliver *dl; /* NULL in a dry run */
 	bool json;
 	bool once;
+	bool dry_run;
 	int status;
 	struct event *sigterm, *sigint, *sighup, *stop_timer;
 };
@@ -42,6 +47,7 @@ usage(FILE *f)
 	fputs("usage: mxwatchd [-c FILE] [--log-level LEVEL]   run, checking domains on schedule\n"
 	      "       mxwatchd [-c FILE] -t                    check the configuration and exit\n"
 	      "       mxwatchd [-c FILE] --once [--json]       check every domain once and exit\n"
+	      "       add --dry-run to print the notifications (JSON lines) instead of sending\n"
 	      "       mxwatchd -V                              print the versions and exit\n"
 	      "\n"
 	      "The configuration defaults to " DEFAULT_CONFIG ".\n"
@@ -138,6 +144,25 @@ on_error(const char *message, void *arg)
 	log_warnx("%s", message);
 }
 
+/* Notifications were committed: send them. */
+static void
+on_notified(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->dl != NULL)
+		deliver_kick(d->dl);
+}
+
+/* --once: everything due was delivered (or is waiting for a later attempt): leave. */
+static void
+delivered(void *arg)
+{
+	struct daemon *d = arg;
+
+	event_base_loopexit(d->base, NULL);
+}
+
 /* --once is over. */
 static void
 once_done(int status, void *arg)
@@ -156,7 +181,10 @@ once_done(int status, void *arg)
 		d->status = 1;
 	else
 		d->status = 0;
-	event_base_loopexit(d->base, NULL);
+	if (d->dl != NULL)
+		deliver_when_idle(d->dl, 0, delivered, d); /* send what is due, then leave */
+	else
+		event_base_loopexit(d->base, NULL);
 }
 
 /* The monitor has stopped: leave the loop. */
@@ -213,6 +241,8 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		free(err);
 		return;
 	}
+	if (d->dl != NULL)
+		deliver_set_config(d->dl, c); /* c stays alive: the monitor holds it */
 	log_info("configuration reloaded: %zu domains", c->ndomains);
 }
 
@@ -236,6 +266,7 @@ main(int argc, char **argv)
 	    {"test", no_argument, NULL, 't'},
 	    {"once", no_argument, NULL, 'o'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"dry-run", no_argument, NULL, 'n'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -243,7 +274,11 @@ main(int argc, char **argv)
 	};
 	struct daemon d = {.config_path = DEFAULT_CONFIG};
 	struct monitor_events ev = {
-	    .change = on_change, .finding = on_finding, .error = on_error, .arg = &d};
+	    .change = on_change,
+	    .finding = on_finding,
+	    .notified = on_notified,
+	    .error = on_error,
+	    .arg = &d};
 	bool test = false;
 	struct dns_options o;
 	struct cfg *c;
@@ -266,6 +301,9 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			d.json = true;
+			break;
+		case 'n':
+			d.dry_run = true;
 			break;
 		case 'l':
 			if (!log_parse_level(optarg, &level)) {
@@ -319,6 +357,16 @@ main(int argc, char **argv)
 		return EXIT_UNKNOWN;
 	}
 	d.m = monitor_new(d.base, d.r, d.st, &ev);
+	if (d.dry_run) {
+		monitor_set_dry_run(d.m, stdout);
+	} else if ((d.http = http_new(d.base, &err)) != NULL) {
+		d.dl = deliver_new(d.base, d.http, d.st);
+		deliver_set_config(d.dl, c); /* also sends what an earlier run left pending */
+	} else {
+		log_warnx("%s: notifications stay in the outbox", err);
+		free(err);
+		err = NULL;
+	}
 	log_info("%zu domains, state %s", c->ndomains, c->state);
 	monitor_set_config(d.m, c, d.prov, &err);
 	d.prov = NULL; /* the monitor owns it now */
@@ -335,6 +383,8 @@ main(int argc, char **argv)
 	}
 	event_base_dispatch(d.base);
 	monitor_free(d.m);
+	deliver_free(d.dl); /* requests in flight stay pending in the outbox */
+	http_free(d.http);
 	dns_free(d.r);
 	store_close(d.st);
 	prov_free(d.prov);
