@@ -273,12 +273,11 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d = {.config_path = DEFAULT_CONFIG};
-	struct monitor_events ev = {
-	    .change = on_change,
-	    .finding = on_finding,
-	    .notified = on_notified,
-	    .error = on_error,
-	    .arg = &d};
+	struct monitor_events ev = {.change = on_change,
+				    .finding = on_finding,
+				    .notified = on_notified,
+				    .error = on_error,
+				    .arg = &d};
 	bool test = false;
 	struct dns_options o;
 	struct cfg *c;
