@@ -177,16 +177,30 @@ check_degraded(const struct snap *s, unsigned confirm_after)
 	return false;
 }
 
+/* The checks the health window looks at: the fleet's size up to HEALTH_WINDOW, at least
+ * HEALTH_MIN_WINDOW. */
+static size_t
+health_want(const struct monitor *m)
+{
+	size_t want = m->stats.domains < HEALTH_WINDOW ? m->stats.domains : HEALTH_WINDOW;
+
+	return want < HEALTH_MIN_WINDOW ? HEALTH_MIN_WINDOW : want;
+}
+
+/* Tells whether the window has seen enough checks to judge the resolver. */
+static bool
+health_known(const struct monitor *m)
+{
+	return m->window_n >= health_want(m);
+}
+
 /* Counts a check in the resolver health window; fires or resolves resolver.unhealthy. */
 static void
 health(struct monitor *m, bool failed, int64_t now)
 {
-	size_t want = m->stats.domains < HEALTH_WINDOW ? m->stats.domains : HEALTH_WINDOW;
-	size_t nfailed = 0;
+	size_t want = health_want(m), nfailed = 0;
 	bool unhealthy;
 
-	if (want < HEALTH_MIN_WINDOW)
-		want = HEALTH_MIN_WINDOW;
 	m->window[m->window_next] = failed;
 	m->window_next = (m->window_next + 1) % HEALTH_WINDOW;
 	if (m->window_n < HEALTH_WINDOW)
@@ -249,6 +263,7 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 	struct snap_change *changes = NULL;
 	size_t n;
 	char *err = NULL;
+	bool failed, held;
 
 	if (!begin(m))
 		return;
@@ -271,11 +286,14 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 			if (m->ev.finding != NULL)
 				m->ev.finding(&found.v[i], m->ev.arg);
 		}
-		health(m, check_failed(snap), now);
-		if (alerting_check(m->alerting, m->st, ref->c, d, &found, prev == NULL,
-				   m->unhealthy ||
-				       check_degraded(snap, ref->c->alerting.confirm_after),
-				   now, &err) != 0) {
+		failed = check_failed(snap);
+		health(m, failed, now);
+		/* Held: the resolver is unhealthy, or this check failed before the window can
+		 * tell a resolver outage from one broken domain, or a set is unknown for now. */
+		held = m->unhealthy || (failed && !health_known(m)) ||
+		       check_degraded(snap, ref->c->alerting.confirm_after);
+		if (alerting_check(m->alerting, m->st, ref->c, d, &found, prev == NULL, held, now,
+				   &err) != 0) {
 			report(m, err);
 			store_rollback(m->st);
 			alerting_discard(m->alerting);
