@@ -200,6 +200,7 @@ health(struct monitor *m, bool failed, int64_t now)
 {
 	size_t want = health_want(m), nfailed = 0;
 	bool unhealthy;
+	char *err = NULL;
 
 	m->window[m->window_next] = failed;
 	m->window_next = (m->window_next + 1) % HEALTH_WINDOW;
@@ -213,6 +214,9 @@ health(struct monitor *m, bool failed, int64_t now)
 	if (unhealthy == m->unhealthy)
 		return;
 	m->unhealthy = unhealthy;
+	if (m->in_tx &&
+	    store_set_meta(m->st, "resolver_unhealthy_since", unhealthy ? now : 0, &err) != 0)
+		report(m, err); /* kept in memory; a restart then forgets the outage */
 	if (unhealthy) {
 		m->unhealthy_since = now;
 		alerting_global(m->alerting, "resolver.unhealthy", "resolver",
@@ -439,6 +443,16 @@ monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 	m->commit = evtimer_new(base, commit_cb, m);
 	m->max_running = 1;
 	m->alerting = alerting_new(NULL);
+	{
+		/* An outage a previous run reported is still open until checks succeed. */
+		int64_t since = 0;
+		char *err = NULL;
+
+		if (store_get_meta(st, "resolver_unhealthy_since", &since, &err) != 0)
+			free(err);
+		m->unhealthy = since > 0;
+		m->unhealthy_since = since;
+	}
 	return m;
 }
 

@@ -62,6 +62,8 @@ static const char *const migrations[] = {
     "ALTER TABLE findings ADD COLUMN since INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE outbox ADD COLUMN delivered_at INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX outbox_by_sink ON outbox(sink, state, id);",
+    /* 3: small facts of the daemon itself (the resolver's health) that survive a restart. */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */

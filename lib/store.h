@@ -17,7 +17,7 @@
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -95,6 +95,11 @@ int store_put_alert(struct store *st, const char *domain, const struct store_ale
 /* Forgets the state of (domain, rule, subject). */
 int store_del_alert(struct store *st, const char *domain, const char *rule, const char *subject,
 		    char **errstr);
+
+/* Reads the number stored under key into *value; 0 when none. */
+int store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr);
+/* Stores a number under key. */
+int store_set_meta(struct store *st, const char *key, int64_t value, char **errstr);
 
 /* One notification waiting in the outbox. Strings are borrowed for the call. */
 struct store_outbox {

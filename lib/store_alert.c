@@ -280,3 +280,43 @@ store_outbox_count(struct store *st, const char *sink, const char *state, int64_
 		return store_db_fail(st, "counting notifications", errstr);
 	return 0;
 }
+
+/* Reads a meta value. */
+int
+store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return store_db_fail(st, "reading a meta value", errstr);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*value = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(st, "reading a meta value", errstr);
+	return 0;
+}
+
+/* Stores a meta value. */
+int
+store_set_meta(struct store *st, const char *key, int64_t value, char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
+			       "UPDATE SET value = ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "storing a meta value", errstr);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, value);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "storing a meta value", errstr);
+	return 0;
+}

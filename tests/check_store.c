@@ -118,7 +118,7 @@ START_TEST(test_newer_schema_is_refused)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(store_open(db, &st, &err), -1);
-	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (2); use a newer "
+	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (3); use a newer "
 			 "mxwatch",
 			 db);
 	ck_assert_str_eq(err, want);
@@ -328,6 +328,24 @@ alert_line(const struct store_alert *a, void *arg)
 	return 0;
 }
 
+START_TEST(test_meta_values)
+{
+	struct store *st = open_db();
+	char *err = NULL;
+	int64_t v = -1;
+
+	ck_assert_int_eq(store_get_meta(st, "resolver_unhealthy_since", &v, &err), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(store_set_meta(st, "resolver_unhealthy_since", 1234, &err), 0);
+	ck_assert_int_eq(store_set_meta(st, "resolver_unhealthy_since", 5678, &err), 0);
+	store_close(st);
+	st = open_db();
+	ck_assert_int_eq(store_get_meta(st, "resolver_unhealthy_since", &v, &err), 0);
+	ck_assert_int_eq(v, 5678);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_finding_states_round_trip)
 {
 	struct store *st = open_db();
@@ -475,6 +493,7 @@ store_suite(void)
 	tcase_add_test(tc, test_domains_are_listed_with_schedule_and_change_counts);
 	tcase_add_test(tc, test_unreadable_stored_snapshot_is_an_error_not_a_crash);
 	tcase_add_test(tc, test_finding_states_round_trip);
+	tcase_add_test(tc, test_meta_values);
 	tcase_add_test(tc, test_outbox_keeps_order_per_sink_and_counts_states);
 	suite_add_tcase(s, tc);
 	return s;
