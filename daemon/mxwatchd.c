@@ -366,7 +366,6 @@ main(int argc, char **argv)
 		free(err);
 		err = NULL;
 	}
-	log_info("%zu domains, state %s", c->ndomains, c->state);
 	monitor_set_config(d.m, c, d.prov, &err);
 	d.prov = NULL; /* the monitor owns it now */
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
@@ -380,6 +379,8 @@ main(int argc, char **argv)
 		event_add(d.sighup, NULL);
 		monitor_start(d.m);
 	}
+	/* Logged once the signals are handled: tests wait for this line. */
+	log_info("%zu domains, state %s", c->ndomains, c->state);
 	event_base_dispatch(d.base);
 	monitor_free(d.m);
 	deliver_free(d.dl); /* requests in flight stay pending in the outbox */

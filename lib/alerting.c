@@ -350,6 +350,35 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 	return rc;
 }
 
+/* Forgets an unwatched domain. */
+int
+alerting_forget(struct alerting *a, struct store *st, const char *domain,
+		const struct cfg_domain *d, long long now, char **errstr)
+{
+	struct known_list known = {0};
+	int rc = 0;
+
+	if (store_get_alerts(st, domain, collect, &known, errstr) != 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < known.n; i++) {
+		struct known *k = &known.v[i];
+
+		if (k->st.notified) {
+			struct queued *q = enqueue(a, NOTIFY_RESOLVED, domain, k->rule, k->subject,
+						   k->severity, k->message);
+
+			if (d != NULL)
+				copy_labels(q, d);
+			load_evidence(q, k->evidence);
+			q->started = k->st.since ? k->st.since : now;
+			q->ended = now;
+		}
+		rc = store_del_alert(st, domain, k->rule, k->subject, errstr);
+	}
+	known_clear(&known);
+	return rc;
+}
+
 /* Queues a global alert. */
 void
 alerting_global(struct alerting *a, const char *rule, const char *subject, const char *message,

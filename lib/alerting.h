@@ -34,6 +34,12 @@ int alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 		   const struct cfg_domain *d, const struct findings *found, bool first,
 		   bool degraded, long long now, char **errstr);
 
+/* A domain is no longer watched: its alerts that were told resolve (labels from d when
+ * known, else none) and every state it had is forgotten, in the open transaction. Returns
+ * 0, or -1 and *errstr. */
+int alerting_forget(struct alerting *a, struct store *st, const char *domain,
+		    const struct cfg_domain *d, long long now, char **errstr);
+
 /* Queues an alert that belongs to no domain (resolver.unhealthy): fires (resolved false) or
  * resolves. */
 void alerting_global(struct alerting *a, const char *rule, const char *subject, const char *message,

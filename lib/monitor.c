@@ -521,6 +521,39 @@ due_free(void *p)
 	free(e);
 }
 
+/* The store's domains that the configuration no longer has (tree walk). */
+static struct {
+	struct monitor *m;
+	const struct cfg_ref *old;
+	int64_t now;
+} forgetting;
+
+static void
+forget_one(const void *node, VISIT which, int depth)
+{
+	const struct due *e = *(const struct due *const *)node;
+	struct monitor *m = forgetting.m;
+	char *err = NULL;
+
+	(void)depth;
+	if ((which != postorder && which != leaf) || ref_find(m->cur, e->name) != NULL)
+		return;
+	if (begin(m) && alerting_forget(m->alerting, m->st, e->name,
+					forgetting.old ? ref_find(forgetting.old, e->name) : NULL,
+					forgetting.now, &err) != 0)
+		report(m, err);
+}
+
+/* Resolves and forgets the alerts of domains no longer configured. */
+static void
+forget_unwatched(struct monitor *m, const struct cfg_ref *old, void *dues, int64_t now)
+{
+	forgetting.m = m;
+	forgetting.old = old;
+	forgetting.now = now;
+	twalk(dues, forget_one);
+}
+
 /* Brings the scheduler in line with the current configuration. */
 static int
 sync_sched(struct monitor *m, const struct cfg_ref *old, char **errstr)
@@ -535,6 +568,7 @@ sync_sched(struct monitor *m, const struct cfg_ref *old, char **errstr)
 	for (size_t i = 0; old != NULL && i < old->c->ndomains; i++)
 		if (ref_find(m->cur, old->c->domains[i].name) == NULL)
 			sched_remove(m->sched, old->c->domains[i].name);
+	forget_unwatched(m, old, dues, now);
 	for (size_t i = 0; i < c->ndomains; i++)
 		if (sched_due_of(m->sched, c->domains[i].name) < 0)
 			fresh++;

@@ -693,12 +693,12 @@ START_TEST(test_no_error_names_the_url_or_its_path)
 	memset(g, 0, sizeof(g));
 	write_plan("/hang hang\n/reset reset\n/nf 404\n");
 	post_url(hang, true, "{}", 300, &g[0]);
-	post_url(reset, true, "{}", 2000, &g[1]);
-	post_url(refused, true, "{}", 2000, &g[2]);
-	post_url(tls, false, "{}", 2000, &g[3]);
-	post_url(hang, false, "{}", 2000, &g[4]);
-	post_url("https://[::1" SECRET_PATH, false, "{}", 2000, &g[5]);
-	post_url(nf, true, "{}", 2000, &g[6]);
+	post_url(reset, true, "{}", 30000, &g[1]);
+	post_url(refused, true, "{}", 30000, &g[2]);
+	post_url(tls, false, "{}", 30000, &g[3]);
+	post_url(hang, false, "{}", 30000, &g[4]);
+	post_url("https://[::1" SECRET_PATH, false, "{}", 30000, &g[5]);
+	post_url(nf, true, "{}", 30000, &g[6]);
 	while (done < 7) {
 		run_until(&g[done].calls, 1);
 		done++;
