@@ -262,6 +262,22 @@ act(struct alerting *a, enum alert_action action, const struct cfg_domain *d, co
 	q->flapping = action == ALERT_FLAPPING;
 }
 
+/* Makes a queued change's dedup key its own: "KEY@TIME", within NOTIFY_DEDUP_MAX. */
+static void
+occurrence_key(struct queued *q, long long now)
+{
+	char suffix[32];
+	size_t n = (size_t)snprintf(suffix, sizeof(suffix), "@%lld", now), len;
+	char *key;
+
+	len = strlen(q->dedup_key);
+	if (len + n > NOTIFY_DEDUP_MAX)
+		len = NOTIFY_DEDUP_MAX - n;
+	key = xasprintf("%.*s%s", (int)len, q->dedup_key, suffix);
+	free(q->dedup_key);
+	q->dedup_key = key;
+}
+
 /* Saves a state, or forgets it when nothing is left to remember. */
 static int
 save(struct store *st, const struct cfg_domain *d, const char *rule, const char *subject,
@@ -305,10 +321,14 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 		char *ev;
 
 		if (info != NULL && info->event) {
-			/* A change: told once, now; nothing to resolve later. */
-			if (!first)
+			/* A change: told once, now; nothing to resolve later. Each occurrence
+			 * has its own dedup key, or PagerDuty would fold it into an incident
+			 * still open from the last one. */
+			if (!first) {
 				act(a, ALERT_FIRE, d, f->rule, f->subject, f->severity, f->message,
 				    f->evidence, f->nevidence, NULL, now, now);
+				occurrence_key(&a->q[a->n - 1], now);
+			}
 			continue;
 		}
 		if (k != NULL)

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,21 @@
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static int log_prefix = -1; /* -1: decide from JOURNAL_STREAM on first use */
 static const char *log_progname = "mxwatch";
+
+/* Tells whether stderr is the journal's stream: $JOURNAL_STREAM names its device and inode
+ * ("DEV:INO"), and a process that inherited the variable with another stderr (a terminal of
+ * a systemd user session) must not get priority prefixes. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 /* Sets the least important level that is written. */
 void
@@ -66,7 +83,7 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (level > log_threshold)
 		return;
 	if (log_prefix == -1)
-		log_prefix = getenv("JOURNAL_STREAM") != NULL;
+		log_prefix = stderr_is_journal();
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_prefix)
 		fprintf(stderr, "<%d>%s%s%s\n", (int)level, msg, errnum ? ": " : "",

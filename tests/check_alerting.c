@@ -222,6 +222,26 @@ START_TEST(test_many_at_once_are_grouped_and_queued_in_the_outbox)
 }
 END_TEST
 
+START_TEST(test_each_change_has_its_own_dedup_key)
+{
+	struct alerting *a = alerting_new(out);
+	struct findings f;
+	char *err = NULL, *text;
+
+	findings_of("dmarc.weakened critical _dmarc.example.com.\n", &f);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(alerting_check(a, st, &c, &dom, &f, false, false, 4242, &err), 0);
+	ck_assert_int_eq(alerting_flush(a, st, &c, 4242, &err), 2);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	fflush(out);
+	text = xstrndup(outbuf, outlen);
+	ck_assert_ptr_nonnull(strstr(text, "example.com/dmarc.weakened/_dmarc.example.com.@4242"));
+	free(text);
+	findings_clear(&f);
+	alerting_free(a);
+}
+END_TEST
+
 START_TEST(test_resolver_alert_is_global)
 {
 	struct alerting *a = alerting_new(out);
@@ -250,6 +270,7 @@ alerting_suite(void)
 	tcase_add_test(tc, test_lifecycle_through_the_store);
 	tcase_add_test(tc, test_many_at_once_are_grouped_and_queued_in_the_outbox);
 	tcase_add_test(tc, test_resolver_alert_is_global);
+	tcase_add_test(tc, test_each_change_has_its_own_dedup_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
