@@ -17,6 +17,7 @@
 #include "prov.h"
 #include "snap.h"
 #include "store.h"
+#include "version.h"
 #include "xmalloc.h"
 
 #define DEFAULT_CONFIG "/etc/mxwatch/mxwatch.yaml"
@@ -312,9 +313,13 @@ main(int argc, char **argv)
 			}
 			log_set_level(level);
 			break;
-		case 'V':
-			printf("mxwatchd %s\n", PACKAGE_VERSION);
+		case 'V': {
+			char *v = version_text("mxwatchd");
+
+			fputs(v, stdout);
+			free(v);
 			return 0;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -343,6 +348,7 @@ main(int argc, char **argv)
 			log_set_level(level);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	log_route_libevent();
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	resolver_options(c, &o);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/event.h>
+
 #include "log.h"
 
 static enum log_level log_threshold = LOG_LEVEL_INFO;
@@ -147,4 +149,31 @@ fatalx(const char *fmt, ...)
 {
 	LOG_BODY(LOG_LEVEL_ERR, 0);
 	exit(1);
+}
+
+/* libevent's log callback. */
+static void
+libevent_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warnx("libevent: %s", msg);
+		break;
+	default:
+		log_warnx("libevent error: %s", msg);
+		break;
+	}
+}
+
+/* Routes libevent's messages here. */
+void
+log_route_libevent(void)
+{
+	event_set_log_callback(libevent_log);
 }

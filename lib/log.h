@@ -13,6 +13,8 @@ enum log_level {
 
 /* Sets the least important level that is still written (default: info). */
 void log_set_level(enum log_level level);
+/* Sends libevent's own messages through this log (errors and warnings; debug at debug). */
+void log_route_libevent(void);
 /* Parses "error", "warning", "info" or "debug"; returns false for anything else. */
 bool log_parse_level(const char *name, enum log_level *out);
 /* Turns "<N>" syslog priority prefixes on or off (on by default when JOURNAL_STREAM is set). */
