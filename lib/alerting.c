@@ -249,6 +249,12 @@ act(struct alerting *a, enum alert_action action, const struct cfg_domain *d, co
 
 	if (action == ALERT_NONE)
 		return;
+	/* One line per state change, with domain and rule. */
+	log_info("%s: %s %s %s", d->name, rule, subject,
+		 action == ALERT_FIRE	   ? "fires"
+		 : action == ALERT_RESOLVE ? "resolved"
+		 : action == ALERT_REMIND  ? "still fires (reminder)"
+					   : "is flapping (told once)");
 	q = enqueue(a, action == ALERT_RESOLVE ? NOTIFY_RESOLVED : NOTIFY_FIRING, d->name, rule,
 		    subject, sev, message);
 	copy_labels(q, d);
