@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cfg.h"
 #include "deliver.h"
@@ -18,12 +19,15 @@
 #include "snap.h"
 #include "store.h"
 #include "version.h"
+#include "web.h"
 #include "xmalloc.h"
 
 #define DEFAULT_CONFIG "/etc/mxwatch/mxwatch.yaml"
 #define EXIT_UNKNOWN 3
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
+/* Firing findings listed by /status at most (firing_total counts them all). */
+#define STATUS_FIRING_MAX 100
 
 struct daemon {
 	struct event_base *base;
@@ -39,6 +43,14 @@ struct daemon {
 	bool dry_run;
 	int status;
 	struct event *sigterm, *sigint, *sighup, *stop_timer;
+	/* The HTTP endpoint (NULL when off and with --once) and the address it listens on. */
+	struct web *web;
+	struct web_source src;
+	char *listen;
+	const struct cfg *cfg; /* the running configuration (the monitor owns it) */
+	bool ready;	       /* checking on schedule, not stopping */
+	bool reload_ok;	       /* the last load of the configuration (start or SIGHUP) worked */
+	int64_t reload_at;     /* when the running configuration was loaded */
 };
 
 /* Prints the usage text to f. */
@@ -216,6 +228,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	struct timeval grace = {3, 0};
 
 	log_info("stopping (signal %d)", (int)sig);
+	d->ready = false;
 	d->status = d->once ? EXIT_UNKNOWN : 0; /* a cut-short --once checked not everything */
 	event_del(d->sigterm);
 	event_del(d->sigint);
@@ -224,27 +237,298 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	monitor_stop(d->m, stopped, d);
 }
 
-/* SIGHUP: reload the configuration whole, or keep the old one. */
+/* Restarts the endpoint on its running address after a move that failed. */
+static void
+web_restore(struct daemon *d)
+{
+	char *err = NULL;
+
+	if (d->web != NULL || d->listen == NULL)
+		return;
+	if ((d->web = web_new(d->base, d->listen, &d->src, &err)) == NULL) {
+		log_warnx("%s: the HTTP endpoint is off until a reload starts it", err);
+		free(err);
+	}
+}
+
+/* Starts the endpoint on addr for a reload: beside the running one, or in its place when
+ * both cannot listen at once (the same port on another address). Returns NULL and *errstr
+ * when addr cannot be listened on; the running endpoint is then kept. */
+static struct web *
+web_move(struct daemon *d, const char *addr, char **errstr)
+{
+	struct web *w = web_new(d->base, addr, &d->src, errstr);
+
+	if (w != NULL || d->web == NULL)
+		return w;
+	free(*errstr);
+	*errstr = NULL;
+	web_free(d->web);
+	d->web = NULL;
+	if ((w = web_new(d->base, addr, &d->src, errstr)) == NULL)
+		web_restore(d);
+	return w;
+}
+
+/* Tells whether two listen addresses (NULL: off) are the same. */
+static bool
+same_listen(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* SIGHUP: reload the configuration whole, or keep the old one. A changed http.listen moves
+ * the endpoint; when the new address cannot be listened on, the reload fails. */
 static void
 on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct prov *prov = NULL;
 	struct cfg *c = load_config(d->config_path, &prov);
+	struct web *web = NULL;
+	bool move;
 	char *err = NULL;
 
+	d->reload_ok = false;
 	if (c == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
+		return;
+	}
+	/* An endpoint that a failed move left down is started again by any reload. */
+	move =
+	    !same_listen(d->listen, c->http_listen) || (c->http_listen != NULL && d->web == NULL);
+	if (move && c->http_listen != NULL && (web = web_move(d, c->http_listen, &err)) == NULL) {
+		log_warnx("reload failed: %s: keeping the running configuration", err);
+		free(err);
+		cfg_free(c);
+		prov_free(prov);
 		return;
 	}
 	if (monitor_set_config(d->m, c, prov, &err) != 0) {
 		log_warnx("reload failed: %s", err);
 		free(err);
+		web_free(web);
+		web_restore(d);
 		return;
 	}
+	if (move) {
+		web_free(d->web);
+		d->web = web;
+		free(d->listen);
+		d->listen = c->http_listen != NULL ? xstrdup(c->http_listen) : NULL;
+		if (d->listen != NULL)
+			log_info("HTTP endpoint moved to %s", d->listen);
+		else
+			log_info("HTTP endpoint off");
+	}
+	d->cfg = c;
+	d->reload_ok = true;
+	d->reload_at = time(NULL);
 	if (d->dl != NULL)
 		deliver_set_config(d->dl, c); /* c stays alive: the monitor holds it */
 	log_info("configuration reloaded: %zu domains", c->ndomains);
+}
+
+/* Declares a family and adds its one sample, without labels. */
+static void
+metric(struct web_metrics *w, const char *name, enum web_metric_type type, const char *help,
+       double value)
+{
+	web_metrics_family(w, name, type, help);
+	web_metrics_add(w, name, value, NULL);
+}
+
+/* Adds the firing count of one (rule, severity). */
+static int
+add_firing_count(const char *rule, enum severity sev, int64_t n, void *arg)
+{
+	web_metrics_add(arg, "mxwatch_findings_firing", (double)n, "rule", rule, "severity",
+			severity_name(sev), NULL);
+	return 0;
+}
+
+/* Adds the outbox and delivery counters of each configured sink. */
+static void
+sink_metrics(struct daemon *d, struct web_metrics *w)
+{
+	static const char *const help_pending = "Notifications waiting in the outbox, by sink.";
+	static const char *const help_dead =
+	    "Notifications given up after a permanent error (kept in the outbox), by sink.";
+
+	web_metrics_family(w, "mxwatch_outbox_pending", WEB_GAUGE, help_pending);
+	web_metrics_family(w, "mxwatch_outbox_dead", WEB_GAUGE, help_dead);
+	web_metrics_family(w, "mxwatch_deliveries_total", WEB_COUNTER,
+			   "Delivery attempts since the start, by sink and result: sent (2xx), "
+			   "retried (to be tried again), dead (a permanent error).");
+	for (size_t i = 0; d->cfg != NULL && i < d->cfg->nsinks; i++) {
+		const char *name = d->cfg->sinks[i].name;
+		struct deliver_stats ds = {0};
+		int64_t pending, dead;
+		char *err = NULL;
+
+		if (store_outbox_count(d->st, name, "pending", &pending, &err) != 0 ||
+		    store_outbox_count(d->st, name, "dead", &dead, &err) != 0) {
+			log_warnx("metrics: %s", err);
+			free(err);
+		} else {
+			web_metrics_add(w, "mxwatch_outbox_pending", (double)pending, "sink", name,
+					NULL);
+			web_metrics_add(w, "mxwatch_outbox_dead", (double)dead, "sink", name, NULL);
+		}
+		if (d->dl != NULL)
+			deliver_get_sink_stats(d->dl, name, &ds);
+		web_metrics_add(w, "mxwatch_deliveries_total", (double)ds.sent, "sink", name,
+				"result", "sent", NULL);
+		web_metrics_add(w, "mxwatch_deliveries_total", (double)ds.retried, "sink", name,
+				"result", "retried", NULL);
+		web_metrics_add(w, "mxwatch_deliveries_total", (double)ds.dead, "sink", name,
+				"result", "dead", NULL);
+	}
+}
+
+/* /metrics: the daemon's counters. Labels take bounded values only: severities, rules of
+ * the catalogue, DNS outcomes, configured sinks; never a domain name. */
+static void
+on_metrics(struct web_metrics *w, void *arg)
+{
+	struct daemon *d = arg;
+	struct monitor_stats ms;
+	struct dns_stats ds = {0};
+	char *err = NULL;
+
+	monitor_get_stats(d->m, &ms);
+	if (d->r != NULL)
+		dns_get_stats(d->r, &ds);
+	web_metrics_family(w, "mxwatch_build_info", WEB_GAUGE,
+			   "The version of mxwatchd, in the label version (always 1).");
+	web_metrics_add(w, "mxwatch_build_info", 1, "version", PACKAGE_VERSION, NULL);
+	metric(w, "mxwatch_domains", WEB_GAUGE, "Domains configured.", (double)ms.domains);
+	metric(w, "mxwatch_checks_total", WEB_COUNTER, "Domain checks completed and stored.",
+	       (double)ms.checks);
+	metric(w, "mxwatch_checks_running", WEB_GAUGE, "Domain checks in progress.",
+	       (double)ms.running);
+	metric(w, "mxwatch_changes_total", WEB_COUNTER, "Changes of watched record sets recorded.",
+	       (double)ms.changes);
+	web_metrics_family(w, "mxwatch_findings_total", WEB_COUNTER,
+			   "Findings of the checks by severity, each check counting what it found "
+			   "(confirmed or not).");
+	for (int s = SEV_INFO; s <= SEV_CRITICAL; s++)
+		web_metrics_add(w, "mxwatch_findings_total", (double)ms.findings[s], "severity",
+				severity_name((enum severity)s), NULL);
+	web_metrics_family(w, "mxwatch_findings_firing", WEB_GAUGE,
+			   "Alerts firing now, by rule and severity.");
+	if (store_count_firing(d->st, add_firing_count, w, &err) != 0) {
+		log_warnx("metrics: %s", err);
+		free(err);
+	}
+	web_metrics_family(w, "mxwatch_dns_queries_total", WEB_COUNTER,
+			   "DNS queries completed, by outcome.");
+	for (int o = DNS_ANSWER; o <= DNS_ERROR; o++)
+		web_metrics_add(w, "mxwatch_dns_queries_total", (double)ds.by_outcome[o], "outcome",
+				dns_outcome_name((enum dns_outcome)o), NULL);
+	metric(w, "mxwatch_dns_inflight", WEB_GAUGE, "DNS queries sent and not answered yet.",
+	       (double)ds.inflight);
+	metric(w, "mxwatch_dns_queued", WEB_GAUGE, "DNS queries waiting for a free slot.",
+	       (double)ds.queued);
+	web_metrics_family(w, "mxwatch_cycle_duration_seconds", WEB_GAUGE,
+			   "How long the last full pass took: from its first check's start until "
+			   "every configured domain had completed a check (about the interval "
+			   "while mxwatchd keeps up).");
+	if (ms.cycles > 0)
+		web_metrics_add(w, "mxwatch_cycle_duration_seconds", (double)ms.cycle_ms / 1000.0,
+				NULL);
+	metric(w, "mxwatch_cycles_total", WEB_COUNTER, "Full passes over the domains completed.",
+	       (double)ms.cycles);
+	web_metrics_family(w, "mxwatch_last_check_timestamp_seconds", WEB_GAUGE,
+			   "When the latest domain check was stored (Unix time).");
+	if (ms.last_check > 0)
+		web_metrics_add(w, "mxwatch_last_check_timestamp_seconds", (double)ms.last_check,
+				NULL);
+	sink_metrics(d, w);
+	metric(w, "mxwatch_notifications_total", WEB_COUNTER, "Notifications queued in the outbox.",
+	       (double)ms.notifications);
+	metric(w, "mxwatch_resolver_healthy", WEB_GAUGE,
+	       "0 while most checks fail at once (resolver.unhealthy fires), else 1.",
+	       monitor_resolver_healthy(d->m) ? 1 : 0);
+	metric(w, "mxwatch_config_reload_success", WEB_GAUGE,
+	       "1 when the last load of the configuration (start or SIGHUP) worked, else 0.",
+	       d->reload_ok ? 1 : 0);
+	metric(w, "mxwatch_config_reload_timestamp_seconds", WEB_GAUGE,
+	       "When the running configuration was loaded (Unix time).", (double)d->reload_at);
+	metric(w, "mxwatch_store_errors_total", WEB_COUNTER,
+	       "Failed writes and reads of the state database during checks.",
+	       (double)ms.store_errors);
+}
+
+/* Adds one firing finding to the /status list. */
+static int
+add_firing(const struct store_firing *f, void *arg)
+{
+	json_array_append_new(arg,
+			      json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain", f->domain, "rule",
+					f->rule, "severity", severity_name(f->severity), "subject",
+					f->subject, "since", (json_int_t)f->since));
+	return 0;
+}
+
+/* Sums the firing counts. */
+static int
+sum_firing(const char *rule, enum severity sev, int64_t n, void *arg)
+{
+	*(int64_t *)arg += n;
+	return 0;
+}
+
+/* /status: what a person asks first, as JSON. Sink names only: no URL, key or secret. */
+static json_t *
+on_status(void *arg)
+{
+	struct daemon *d = arg;
+	struct monitor_stats ms;
+	json_t *sinks = json_array(), *firing = json_array();
+	int64_t pending = 0, dead = 0, total = 0;
+	char *err = NULL;
+
+	monitor_get_stats(d->m, &ms);
+	for (size_t i = 0; d->cfg != NULL && i < d->cfg->nsinks; i++) {
+		const char *name = d->cfg->sinks[i].name;
+		int64_t p, x;
+
+		if (store_outbox_count(d->st, name, "pending", &p, &err) != 0 ||
+		    store_outbox_count(d->st, name, "dead", &x, &err) != 0)
+			goto fail;
+		json_array_append_new(sinks, json_pack("{s:s, s:I, s:I}", "name", name, "pending",
+						       (json_int_t)p, "dead", (json_int_t)x));
+		pending += p;
+		dead += x;
+	}
+	if (store_count_firing(d->st, sum_firing, &total, &err) != 0 ||
+	    store_each_firing(d->st, STATUS_FIRING_MAX, add_firing, firing, &err) != 0)
+		goto fail;
+	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:b, s:{s:I, s:I}, s:o, s:I, "
+			 "s:o}",
+			 "version", PACKAGE_VERSION, "domains", (json_int_t)ms.domains, "checks",
+			 (json_int_t)ms.checks, "last_check",
+			 ms.last_check > 0 ? json_integer(ms.last_check) : json_null(),
+			 "cycle_seconds",
+			 ms.cycles > 0 ? json_real((double)ms.cycle_ms / 1000.0) : json_null(),
+			 "ready", d->ready, "resolver_healthy", monitor_resolver_healthy(d->m),
+			 "last_reload", (json_int_t)d->reload_at, "last_reload_ok", d->reload_ok,
+			 "outbox", "pending", (json_int_t)pending, "dead", (json_int_t)dead,
+			 "sinks", sinks, "firing_total", (json_int_t)total, "firing", firing);
+fail:
+	log_warnx("status: %s", err);
+	free(err);
+	json_decref(sinks);
+	json_decref(firing);
+	return NULL;
+}
+
+/* /-/ready: checking on schedule and not stopping. */
+static bool
+is_ready(void *arg)
+{
+	return ((struct daemon *)arg)->ready;
 }
 
 /* Builds the resolver options from the configuration. */
@@ -274,6 +558,8 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d = {.config_path = DEFAULT_CONFIG};
+	const struct web_source src = {
+	    .metrics = on_metrics, .status = on_status, .ready = is_ready, .arg = &d};
 	struct monitor_events ev = {.change = on_change,
 				    .finding = on_finding,
 				    .notified = on_notified,
@@ -361,6 +647,23 @@ main(int argc, char **argv)
 		event_base_free(d.base);
 		return EXIT_UNKNOWN;
 	}
+	d.src = src;
+	if (!d.once && c->http_listen != NULL &&
+	    (d.web = web_new(d.base, c->http_listen, &d.src, &err)) == NULL) {
+		log_warnx("%s",
+			  err); /* "cannot listen on 127.0.0.1:9749: Address already in use" */
+		free(err);
+		dns_free(d.r);
+		store_close(d.st);
+		cfg_free(c);
+		prov_free(d.prov);
+		event_base_free(d.base);
+		return EXIT_CONFIG;
+	}
+	if (d.web != NULL) {
+		d.listen = xstrdup(c->http_listen);
+		log_info("HTTP endpoint on %s", d.listen);
+	}
 	d.m = monitor_new(d.base, d.r, d.st, &ev);
 	if (d.dry_run) {
 		monitor_set_dry_run(d.m, stdout);
@@ -374,6 +677,9 @@ main(int argc, char **argv)
 	}
 	monitor_set_config(d.m, c, d.prov, &err);
 	d.prov = NULL; /* the monitor owns it now */
+	d.cfg = c;
+	d.reload_ok = true;
+	d.reload_at = time(NULL);
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
 	d.sighup = evsignal_new(d.base, SIGHUP, on_reload, &d);
@@ -384,10 +690,13 @@ main(int argc, char **argv)
 	} else {
 		event_add(d.sighup, NULL);
 		monitor_start(d.m);
+		d.ready = true; /* configuration loaded, store open, first cycle scheduled */
 	}
 	/* Logged once the signals are handled: tests wait for this line. */
 	log_info("%zu domains, state %s", c->ndomains, c->state);
 	event_base_dispatch(d.base);
+	web_free(d.web); /* first: its callbacks read the monitor and the store */
+	free(d.listen);
 	monitor_free(d.m);
 	deliver_free(d.dl); /* requests in flight stay pending in the outbox */
 	http_free(d.http);

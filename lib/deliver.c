@@ -37,6 +37,7 @@ struct dsink {
 	/* The notification in flight. */
 	int64_t id;
 	int attempts;
+	struct deliver_stats stats; /* this sink's share of the counters */
 };
 
 struct deliver {
@@ -316,6 +317,7 @@ request_done(const struct http_result *res, void *arg)
 	case HTTP_OK:
 		rc = store_outbox_done(d->st, s->id, now, &err);
 		d->stats.sent++;
+		s->stats.sent++;
 		log_debug("sink %s: notification %lld delivered (%s)", s->cfg.name,
 			  (long long)s->id, what);
 		break;
@@ -325,6 +327,7 @@ request_done(const struct http_result *res, void *arg)
 
 		rc = store_outbox_retry(d->st, s->id, s->attempts + 1, now + delay, what, &err);
 		d->stats.retried++;
+		s->stats.retried++;
 		log_warnx("sink %s: notification %lld not delivered (%s), attempt %d; trying "
 			  "again in %llds",
 			  s->cfg.name, (long long)s->id, what, s->attempts + 1, delay);
@@ -333,6 +336,7 @@ request_done(const struct http_result *res, void *arg)
 	case HTTP_PERMANENT:
 		rc = store_outbox_dead(d->st, s->id, s->attempts + 1, what, &err);
 		d->stats.dead++;
+		s->stats.dead++;
 		log_warnx("sink %s: notification %lld given up: %s is a permanent error (check "
 			  "the sink's URL and key)",
 			  s->cfg.name, (long long)s->id, what);
@@ -433,6 +437,7 @@ serve(struct dsink *s)
 		else
 			soon(s);
 		d->stats.dead++;
+		s->stats.dead++;
 	}
 	if (body != NULL)
 		explicit_bzero(body, strlen(body));
@@ -458,4 +463,18 @@ void
 deliver_get_stats(const struct deliver *d, struct deliver_stats *st)
 {
 	*st = d->stats;
+}
+
+/* Copies the counters of one sink. */
+bool
+deliver_get_sink_stats(const struct deliver *d, const char *sink, struct deliver_stats *st)
+{
+	for (size_t i = 0; i < d->nsinks; i++) {
+		if (strcmp(d->sinks[i]->cfg.name, sink) == 0) {
+			*st = d->sinks[i]->stats;
+			return true;
+		}
+	}
+	memset(st, 0, sizeof(*st));
+	return false;
 }

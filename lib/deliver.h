@@ -49,6 +49,9 @@ bool deliver_idle(const struct deliver *d);
 void deliver_when_idle(struct deliver *d, long long horizon_s, void (*fn)(void *arg), void *arg);
 
 void deliver_get_stats(const struct deliver *d, struct deliver_stats *st);
+/* Copies the counters of the sink named sink (kept across reloads, also once it is no longer
+ * configured) into *st; false and zeros when no sink of that name was ever configured. */
+bool deliver_get_sink_stats(const struct deliver *d, const char *sink, struct deliver_stats *st);
 
 /* The delay before attempt n + 1 after n failed ones, with jitter r in [0, 1): first,
  * doubling up to DELIVER_BACKOFF_MAX, then between 80% and 120% of that; at least

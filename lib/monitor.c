@@ -64,6 +64,12 @@ struct monitor {
 	size_t window_next, window_n;
 	bool unhealthy;
 	int64_t unhealthy_since;
+	/* The pass in progress: from its first check's start until every domain of cur has
+	 * completed a check. pass_seen has a bit per domain (index in cur->c->domains). */
+	bool pass_open;
+	int64_t pass_start_ms;
+	unsigned char *pass_seen;
+	size_t pass_left;
 };
 
 /* Orders domain pointers by name. */
@@ -111,6 +117,58 @@ ref_find(const struct cfg_ref *ref, const char *name)
 	    bsearch(&kp, ref->sorted, ref->c->ndomains, sizeof(*ref->sorted), domain_cmp);
 
 	return found ? *found : NULL;
+}
+
+/* Returns a monotonic time in milliseconds. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Abandons the pass in progress (the configuration changed). */
+static void
+pass_reset(struct monitor *m)
+{
+	free(m->pass_seen);
+	m->pass_seen = NULL;
+	m->pass_open = false;
+}
+
+/* A check of the current configuration starts: opens a pass when none is open. */
+static void
+pass_start(struct monitor *m)
+{
+	size_t n = m->cur->c->ndomains;
+
+	if (m->pass_open || n == 0)
+		return;
+	m->pass_open = true;
+	m->pass_start_ms = mono_ms();
+	m->pass_seen = xcalloc((n + 7) / 8, 1);
+	m->pass_left = n;
+}
+
+/* A check completed: closes the pass once every domain was checked in it. */
+static void
+pass_done(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d)
+{
+	size_t i;
+
+	if (!m->pass_open || ref != m->cur)
+		return;
+	i = (size_t)(d - ref->c->domains);
+	if (m->pass_seen[i / 8] & (1u << (i % 8)))
+		return;
+	m->pass_seen[i / 8] |= (unsigned char)(1u << (i % 8));
+	if (--m->pass_left > 0)
+		return;
+	m->stats.cycles++;
+	m->stats.cycle_ms = mono_ms() - m->pass_start_ms;
+	pass_reset(m);
 }
 
 /* Reports an error to the owner. */
@@ -284,6 +342,7 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
 		m->stats.checks++;
 		m->stats.changes += n;
+		m->stats.last_check = now;
 		rule_eval(&env, d, prev, snap, &found);
 		for (size_t i = 0; i < found.n; i++) {
 			m->stats.findings[found.v[i].severity]++;
@@ -330,8 +389,10 @@ check_done(struct snap *snap, bool complete, void *arg)
 	int64_t now = time(NULL);
 
 	m->stats.running--;
-	if (complete)
+	if (complete) {
 		record(m, c->ref, c->d, snap, c->prev, now);
+		pass_done(m, c->ref, c->d);
+	}
 	snap_free(snap);
 	snap_free(c->prev);
 	if (c->scheduled) {
@@ -372,6 +433,7 @@ start_check(struct monitor *m, const struct cfg_domain *d, bool scheduled)
 	}
 	m->cur->refs++;
 	m->stats.running++;
+	pass_start(m);
 }
 
 /* Starts what is due, and finishes once/stop when nothing is left. */
@@ -442,6 +504,7 @@ monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 	m->pump = evtimer_new(base, pump_cb, m);
 	m->commit = evtimer_new(base, commit_cb, m);
 	m->max_running = 1;
+	m->stats.cycle_ms = -1;
 	m->alerting = alerting_new(NULL);
 	{
 		/* An outage a previous run reported is still open until checks succeed. */
@@ -479,6 +542,7 @@ monitor_free(struct monitor *m)
 		cur->refs = 0;
 	ref_release(m, cur);
 	sched_free(m->sched);
+	pass_reset(m);
 	alerting_free(m->alerting);
 	event_free(m->pump);
 	event_free(m->commit);
@@ -594,6 +658,7 @@ monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errs
 {
 	struct cfg_ref *old = m->cur;
 
+	pass_reset(m); /* a pass is over one configuration's domains */
 	m->cur = ref_new(c, p);
 	m->max_running = c->resolver.max_inflight / 4 ? c->resolver.max_inflight / 4 : 1;
 	m->stats.domains = c->ndomains;
@@ -651,4 +716,11 @@ void
 monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
 {
 	*st = m->stats;
+}
+
+/* Tells whether the resolver is taken for healthy. */
+bool
+monitor_resolver_healthy(const struct monitor *m)
+{
+	return !m->unhealthy;
 }

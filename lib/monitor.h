@@ -6,6 +6,7 @@
 #ifndef MXW_MONITOR_H
 #define MXW_MONITOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -66,7 +67,18 @@ struct monitor_stats {
 	uint64_t notifications; /* queued in the outbox (or printed by a dry run) */
 	size_t running;		/* domain checks in progress */
 	size_t domains;		/* configured domains */
+	int64_t last_check;	/* when the latest check was stored (Unix time); 0: none yet */
+	/* Passes: a pass starts with a check when none is open and ends when every configured
+	 * domain has completed a check since (with --once: the run; on schedule: about the
+	 * interval while the daemon keeps up, longer when it falls behind). A reload abandons
+	 * the pass in progress. */
+	uint64_t cycles;  /* passes completed */
+	int64_t cycle_ms; /* how long the last completed pass took; -1: none yet */
 };
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
+
+/* False while resolver.unhealthy fires: most checks fail at once (DNS or the network is
+ * down) and per-domain alerts are held. */
+bool monitor_resolver_healthy(const struct monitor *m);
 
 #endif

@@ -96,6 +96,26 @@ int store_put_alert(struct store *st, const char *domain, const struct store_ale
 int store_del_alert(struct store *st, const char *domain, const char *rule, const char *subject,
 		    char **errstr);
 
+/* Calls fn with the number of firing findings of each (rule, severity) present, ordered by
+ * rule then severity name. rule is borrowed for the call; fn returns 0 to go on. */
+int store_count_firing(struct store *st,
+		       int (*fn)(const char *rule, enum severity sev, int64_t n, void *arg),
+		       void *arg, char **errstr);
+
+/* One firing finding. Strings are borrowed for the call. */
+struct store_firing {
+	const char *domain;
+	const char *rule;
+	const char *subject;
+	enum severity severity;
+	int64_t since; /* firing since (Unix time) */
+};
+
+/* Calls fn for the firing findings, critical first, then by domain, rule and subject; at most
+ * limit of them (0: all). fn returns 0 to go on. */
+int store_each_firing(struct store *st, size_t limit,
+		      int (*fn)(const struct store_firing *f, void *arg), void *arg, char **errstr);
+
 /* Reads the number stored under key into *value; 0 when none. */
 int store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr);
 /* Stores a number under key. */

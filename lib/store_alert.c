@@ -281,6 +281,74 @@ store_outbox_count(struct store *st, const char *sink, const char *state, int64_
 	return 0;
 }
 
+/* Counts the firing findings per rule and severity. */
+int
+store_count_firing(struct store *st,
+		   int (*fn)(const char *rule, enum severity sev, int64_t n, void *arg), void *arg,
+		   char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT rule, severity, count(*) FROM findings WHERE state = "
+			       "'firing' GROUP BY rule, severity ORDER BY rule, severity",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "counting firing findings", errstr);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		enum severity sev;
+
+		if (!severity_parse(col_text(s, 1), &sev))
+			sev = SEV_WARNING; /* as store_get_alerts reads it */
+		if (fn(col_text(s, 0), sev, sqlite3_column_int64(s, 2), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "counting firing findings", errstr);
+	return 0;
+}
+
+/* Lists the firing findings, most severe first. */
+int
+store_each_firing(struct store *st, size_t limit,
+		  int (*fn)(const struct store_firing *f, void *arg), void *arg, char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(
+		st->db,
+		"SELECT d.name, f.rule, f.severity, f.subject, f.since FROM findings "
+		"f JOIN domains d ON d.id = f.domain_id WHERE f.state = 'firing' "
+		"ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 "
+		"ELSE 2 END, d.name, f.rule, f.subject LIMIT ?1",
+		-1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "listing firing findings", errstr);
+	sqlite3_bind_int64(s, 1, limit > 0 ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_firing f = {
+		    .domain = col_text(s, 0),
+		    .rule = col_text(s, 1),
+		    .subject = col_text(s, 3),
+		    .since = sqlite3_column_int64(s, 4),
+		};
+
+		if (!severity_parse(col_text(s, 2), &f.severity))
+			f.severity = SEV_WARNING;
+		if (fn(&f, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "listing firing findings", errstr);
+	return 0;
+}
+
 /* Reads a meta value. */
 int
 store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr)
