@@ -16,6 +16,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "prov.h"
+#include "sdnotify.h"
 #include "snap.h"
 #include "store.h"
 #include "version.h"
@@ -28,6 +29,8 @@
 #define EXIT_CONFIG 78
 /* Firing findings listed by /status at most (firing_total counts them all). */
 #define STATUS_FIRING_MAX 100
+/* The service manager's status line is refreshed at most this often (seconds). */
+#define STATUS_EVERY_S 10
 
 struct daemon {
 	struct event_base *base;
@@ -51,6 +54,15 @@ struct daemon {
 	bool ready;	       /* checking on schedule, not stopping */
 	bool reload_ok;	       /* the last load of the configuration (start or SIGHUP) worked */
 	int64_t reload_at;     /* when the running configuration was loaded */
+	/* Talking to the service manager (daemon mode only). */
+	bool service;		    /* not --once: READY, RELOADING, STOPPING, STATUS, WATCHDOG */
+	unsigned interval_s;	    /* schedule.interval of the running configuration */
+	bool reload_failed;	    /* the last SIGHUP kept the old configuration */
+	bool stopping;		    /* SIGTERM or SIGINT came */
+	bool tell_failing;	    /* the last notification failed (logged once) */
+	char *status_sent;	    /* the last STATUS line sent */
+	struct event *status_timer; /* refreshes the STATUS line */
+	struct event *watchdog;	    /* WATCHDOG=1 at half the manager's interval */
 };
 
 /* Prints the usage text to f. */
@@ -67,6 +79,126 @@ usage(FILE *f)
 	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 a check could not\n"
 	      "be stored; 64 usage, 78 bad configuration.\n",
 	      f);
+}
+
+/* Notes how a notification went: a failure is logged once until one succeeds again. */
+static void
+service_told(struct daemon *d, int rc, char *err)
+{
+	if (rc == 0) {
+		d->tell_failing = false;
+		return;
+	}
+	if (!d->tell_failing)
+		log_warnx("%s", err);
+	d->tell_failing = true;
+	free(err);
+}
+
+/* Sends one fixed notification (sdnotify_ready and the like) in daemon mode. */
+static void
+service_tell(struct daemon *d, int (*send)(char **errstr))
+{
+	char *err = NULL;
+	int rc;
+
+	if (!d->service)
+		return;
+	rc = send(&err);
+	service_told(d, rc, err);
+}
+
+/* Writes an interval as people write it: "5m", "1h", "90s". */
+static void
+format_interval(unsigned s, char *buf, size_t len)
+{
+	if (s > 0 && s % 3600 == 0)
+		snprintf(buf, len, "%uh", s / 3600);
+	else if (s > 0 && s % 60 == 0)
+		snprintf(buf, len, "%um", s / 60);
+	else
+		snprintf(buf, len, "%us", s);
+}
+
+/* The status line: what is watched, how far it got, what went wrong. */
+static char *
+status_text(const struct daemon *d)
+{
+	struct monitor_stats st;
+	char every[16], *s, *t;
+
+	monitor_get_stats(d->m, &st);
+	format_interval(d->interval_s, every, sizeof(every));
+	s = xasprintf("%s %zu domain%s every %s; %llu checks, %llu changes since start",
+		      d->stopping ? "stopping: was checking" : "checking", st.domains,
+		      st.domains == 1 ? "" : "s", every, (unsigned long long)st.checks,
+		      (unsigned long long)st.changes);
+	if (st.store_errors > 0) {
+		t = xasprintf("%s; %llu store errors", s, (unsigned long long)st.store_errors);
+		free(s);
+		s = t;
+	}
+	if (d->reload_failed) {
+		t = xasprintf("%s; reload failed, running the previous configuration", s);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Sends the status line when it changed since the last one sent (or always, with force). */
+static void
+service_status(struct daemon *d, bool force)
+{
+	char *s, *err = NULL;
+	int rc;
+
+	if (!d->service)
+		return;
+	s = status_text(d);
+	if (!force && d->status_sent != NULL && strcmp(s, d->status_sent) == 0) {
+		free(s);
+		return;
+	}
+	rc = sdnotify_status(s, &err);
+	service_told(d, rc, err);
+	free(d->status_sent);
+	d->status_sent = s;
+}
+
+/* Every few seconds: the status line, when it changed. */
+static void
+status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	service_status(arg, false);
+}
+
+/* Half the watchdog interval: tells the manager the event loop still turns. */
+static void
+watchdog_tick(evutil_socket_t fd, short what, void *arg)
+{
+	service_tell(arg, sdnotify_watchdog);
+}
+
+/* Starts the status timer and, when the manager wants one, the watchdog ping. */
+static void
+service_start(struct daemon *d)
+{
+	struct timeval every = {STATUS_EVERY_S, 0};
+	uint64_t usec;
+
+	d->status_timer = event_new(d->base, -1, EV_PERSIST, status_tick, d);
+	event_add(d->status_timer, &every);
+	if (sdnotify_watchdog_enabled(&usec)) {
+		uint64_t half = usec / 2 > 1000 ? usec / 2 : 1000;
+		struct timeval tv = {(time_t)(half / 1000000), (suseconds_t)(half % 1000000)};
+
+		d->watchdog = event_new(d->base, -1, EV_PERSIST, watchdog_tick, d);
+		event_add(d->watchdog, &tv);
+		service_tell(d, sdnotify_watchdog);
+	}
+	service_tell(d, sdnotify_ready);
+	service_status(d, true);
 }
 
 /* Loads the configuration, printing every error; returns NULL when it is not valid. */
@@ -229,6 +361,9 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 	log_info("stopping (signal %d)", (int)sig);
 	d->ready = false;
+	d->stopping = true;
+	service_tell(d, sdnotify_stopping);
+	service_status(d, true);
 	d->status = d->once ? EXIT_UNKNOWN : 0; /* a cut-short --once checked not everything */
 	event_del(d->sigterm);
 	event_del(d->sigint);
@@ -277,21 +412,37 @@ same_listen(const char *a, const char *b)
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
+/* A reload is over (ok: the new configuration runs): the service is ready again. */
+static void
+reloaded(struct daemon *d, bool ok)
+{
+	d->reload_failed = !ok;
+	service_tell(d, sdnotify_ready);
+	service_status(d, true);
+}
+
 /* SIGHUP: reload the configuration whole, or keep the old one. A changed http.listen moves
  * the endpoint; when the new address cannot be listened on, the reload fails. */
 static void
 on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
+	unsigned interval_s;
 	struct prov *prov = NULL;
-	struct cfg *c = load_config(d->config_path, &prov);
+	struct cfg *c;
 	struct web *web = NULL;
 	bool move;
 	char *err = NULL;
 
+	if (d->stopping) {
+		log_info("stopping: the reload is ignored");
+		return;
+	}
+	service_tell(d, sdnotify_reloading);
 	d->reload_ok = false;
-	if (c == NULL) {
+	if ((c = load_config(d->config_path, &prov)) == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
+		reloaded(d, false);
 		return;
 	}
 	/* An endpoint that a failed move left down is started again by any reload. */
@@ -302,13 +453,16 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		free(err);
 		cfg_free(c);
 		prov_free(prov);
+		reloaded(d, false);
 		return;
 	}
+	interval_s = c->interval_s;
 	if (monitor_set_config(d->m, c, prov, &err) != 0) {
 		log_warnx("reload failed: %s", err);
 		free(err);
 		web_free(web);
 		web_restore(d);
+		reloaded(d, false);
 		return;
 	}
 	if (move) {
@@ -326,7 +480,9 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	d->reload_at = time(NULL);
 	if (d->dl != NULL)
 		deliver_set_config(d->dl, c); /* c stays alive: the monitor holds it */
+	d->interval_s = interval_s;
 	log_info("configuration reloaded: %zu domains", c->ndomains);
+	reloaded(d, true);
 }
 
 /* Declares a family and adds its one sample, without labels. */
@@ -675,6 +831,8 @@ main(int argc, char **argv)
 		free(err);
 		err = NULL;
 	}
+	log_info("%zu domains, state %s", c->ndomains, c->state);
+	d.interval_s = c->interval_s;
 	monitor_set_config(d.m, c, d.prov, &err);
 	d.prov = NULL; /* the monitor owns it now */
 	d.cfg = c;
@@ -691,6 +849,8 @@ main(int argc, char **argv)
 		event_add(d.sighup, NULL);
 		monitor_start(d.m);
 		d.ready = true; /* configuration loaded, store open, first cycle scheduled */
+		d.service = true;
+		service_start(&d); /* the store is open, the configuration loaded: ready */
 	}
 	/* Logged once the signals are handled: tests wait for this line. */
 	log_info("%zu domains, state %s", c->ndomains, c->state);
@@ -708,6 +868,11 @@ main(int argc, char **argv)
 	event_free(d.sighup);
 	if (d.stop_timer != NULL)
 		event_free(d.stop_timer);
+	if (d.status_timer != NULL)
+		event_free(d.status_timer);
+	if (d.watchdog != NULL)
+		event_free(d.watchdog);
+	free(d.status_sent);
 	event_base_free(d.base);
 	fflush(stdout);
 	return d.status;
