@@ -13,6 +13,7 @@
 
 #include "sink.h"
 #include "sink_int.h"
+#include "testns.h"
 #include "xmalloc.h"
 
 /* Secrets of the fixture sinks: none may show up in a body, a header or an error. */
@@ -152,25 +153,6 @@ golden_path(const char *name)
 	return xasprintf("%s/tests/golden/sink/%s", src != NULL ? src : ".", name);
 }
 
-/* Returns the contents of a file, or NULL. */
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long len;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc((size_t)len + 1);
-	buf[fread(buf, 1, (size_t)len, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Compares got with the golden file name byte for byte, or rewrites the file when
  * MXW_GOLDEN_UPDATE=1. On a difference, says where (line, column) and shows both sides. */
 static void
@@ -189,7 +171,7 @@ golden(const char *name, const char *got)
 		free(path);
 		return;
 	}
-	want = slurp(path);
+	want = testns_slurp(path);
 	ck_assert_msg(want != NULL, "missing golden file %s (MXW_GOLDEN_UPDATE=1 writes it)", path);
 	while (want[i] != '\0' && want[i] == got[i]) {
 		if (want[i] == '\n') {

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "httprecv.h"
+#include "testns.h"
 #include "xmalloc.h"
 
 /* The request headers written to the log, in this order. */
@@ -51,29 +52,6 @@ struct httprecv {
 	size_t nheld;
 };
 
-/* Reads a whole file; NULL when it cannot be read. */
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 /* Splits s at blanks into at most max words, in place; returns how many. */
 static size_t
 split_words(char *s, char **words, size_t max)
@@ -107,7 +85,7 @@ plan_next(struct httprecv *r, const char *path)
 {
 	char *text, *line, *save = NULL, *pick = NULL;
 
-	if (r->plan_path == NULL || (text = slurp(r->plan_path)) == NULL)
+	if (r->plan_path == NULL || (text = testns_slurp(r->plan_path)) == NULL)
 		return xstrdup("200");
 	for (line = strtok_r(text, "\n", &save); line != NULL && pick == NULL;
 	     line = strtok_r(NULL, "\n", &save)) {

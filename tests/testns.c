@@ -57,9 +57,9 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads a whole file; returns NULL on failure. */
-static char *
-slurp(const char *path)
+/* Reads a whole file (see testns.h). */
+char *
+testns_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -353,7 +353,7 @@ static char *
 log_tail(const struct testns *ns)
 {
 	char *path = xasprintf("%s/nsd.log", ns->dir);
-	char *text = slurp(path);
+	char *text = testns_slurp(path);
 	char *tail;
 	size_t n;
 
@@ -467,7 +467,7 @@ testns_start(const char *zonedir, char **errstr)
 	for (size_t i = 0; i < ns->nzones; i++) {
 		char *src = xasprintf("%s/%s.%s", zonedir, ns->zones[i].name,
 				      ns->zones[i].broken ? "broken-zone" : "zone");
-		char *text = slurp(src);
+		char *text = testns_slurp(src);
 
 		if (text == NULL || write_zone(ns, &ns->zones[i], text) != 0) {
 			*errstr = xasprintf("cannot copy zone %s: %s", src, strerror(errno));
@@ -630,7 +630,7 @@ testns_set_zone(struct testns *ns, const char *zone, const char *records, char *
 int
 testns_set_zone_file(struct testns *ns, const char *zone, const char *path, char **errstr)
 {
-	char *text = slurp(path);
+	char *text = testns_slurp(path);
 	int rc;
 
 	if (text == NULL) {

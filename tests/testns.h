@@ -43,6 +43,10 @@ int testns_set_zone_file(struct testns *ns, const char *zone, const char *path, 
  * nothing. */
 void testns_stop(struct testns *ns);
 
+/* Reads a whole file into a NUL-terminated string (caller frees); NULL when it cannot
+ * be read. */
+char *testns_slurp(const char *path);
+
 /* Frees an attached handle without stopping the server. */
 void testns_detach(struct testns *ns);
 
