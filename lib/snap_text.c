@@ -526,8 +526,8 @@ jansson_set_load(struct snap *s, json_t *o)
 }
 
 /* Reads a snapshot with jansson: any JSON text, and the errors a person reads. */
-static int
-jansson_load(const char *text, struct snap **out, char **errstr)
+int
+snap_load_json(const char *text, struct snap **out, char **errstr)
 {
 	json_error_t jerr;
 	json_t *o = json_loads(text, 0, &jerr), *sets, *e;
@@ -567,7 +567,7 @@ snap_load(const char *text, struct snap **out, char **errstr)
 	struct snap *s = text != NULL ? text_load(text) : NULL;
 
 	if (s == NULL)
-		return jansson_load(text, out, errstr);
+		return snap_load_json(text, out, errstr);
 	*out = s;
 	return 0;
 }

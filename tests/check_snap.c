@@ -93,89 +93,6 @@ jansson_dump(const struct snap *s)
 	return text;
 }
 
-/* Reads a JSON array of strings as snap_load did with jansson alone. */
-static bool
-jansson_list_load(json_t *a, char ***v, size_t *n)
-{
-	size_t i;
-	json_t *e;
-
-	if (!json_is_array(a))
-		return false;
-	*n = 0;
-	*v = json_array_size(a) ? xcalloc(json_array_size(a), sizeof(**v)) : NULL;
-	json_array_foreach(a, i, e)
-	{
-		if (!json_is_string(e))
-			return false;
-		(*v)[(*n)++] = xstrdup(json_string_value(e));
-	}
-	return true;
-}
-
-/* Reads one set as snap_load did with jansson alone. */
-static bool
-jansson_set_load(struct snap *s, json_t *o)
-{
-	const char *name, *type, *outcome, *known;
-	json_int_t ttl, failed = 0;
-	json_t *records, *cnames;
-	uint16_t t;
-	enum dns_outcome oc, kn = DNS_ERROR;
-	struct snap_set *set;
-
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s?I, s:I, s:o, s:o}", "name", &name, "type", &type,
-			"outcome", &outcome, "known", &known, "failed", &failed, "ttl", &ttl,
-			"records", &records, "cnames", &cnames) != 0 ||
-	    failed < 0 || failed > UINT32_MAX || !dns_type_parse(type, &t) ||
-	    !dns_outcome_parse(outcome, &oc) ||
-	    (strcmp(known, "none") != 0 && !dns_outcome_parse(known, &kn)) || ttl < 0 ||
-	    ttl > UINT32_MAX)
-		return false;
-	set = snap_slot(s, name, t);
-	set->outcome = oc;
-	set->known = kn;
-	set->failed = (uint32_t)failed;
-	set->ttl = (uint32_t)ttl;
-	return jansson_list_load(records, &set->records, &set->nrecords) &&
-	       jansson_list_load(cnames, &set->cnames, &set->ncnames);
-}
-
-/* Reads a snapshot as snap_load did with jansson alone: the reference for what loads. */
-static int
-jansson_load(const char *text, struct snap **out, char **errstr)
-{
-	json_error_t jerr;
-	json_t *o = json_loads(text, 0, &jerr), *sets, *e;
-	const char *domain;
-	struct snap *s;
-	size_t i;
-
-	if (o == NULL) {
-		*errstr = xasprintf("snapshot is not JSON: %s", jerr.text);
-		return -1;
-	}
-	if (json_unpack(o, "{s:s, s:o}", "domain", &domain, "sets", &sets) != 0 ||
-	    !json_is_array(sets)) {
-		json_decref(o);
-		*errstr = xstrdup("snapshot lacks its domain or sets");
-		return -1;
-	}
-	s = snap_new(domain);
-	json_array_foreach(sets, i, e)
-	{
-		if (!jansson_set_load(s, e)) {
-			*errstr = xasprintf("snapshot of %s: set %zu is malformed", domain, i);
-			snap_free(s);
-			json_decref(o);
-			return -1;
-		}
-	}
-	json_decref(o);
-	*out = s;
-	return 0;
-}
-
 /* Returns a pseudo-random number below n; the seed is fixed so that a failure repeats. */
 static uint32_t
 rnd(uint64_t *r, uint32_t n)
@@ -337,7 +254,7 @@ assert_loads_as_jansson(const char *text)
 {
 	struct snap *a = NULL, *b = NULL;
 	char *ea = NULL, *eb = NULL;
-	int ra = snap_load(text, &a, &ea), rb = jansson_load(text, &b, &eb);
+	int ra = snap_load(text, &a, &ea), rb = snap_load_json(text, &b, &eb);
 
 	ck_assert_int_eq(ra, rb);
 	if (ra == 0) {
