@@ -21,17 +21,8 @@
 #include <unistd.h>
 
 #include "httprecv.h"
+#include "testrun.h"
 #include "xmalloc.h"
-
-static volatile sig_atomic_t child_pid;
-
-/* Passes a termination signal on to the command. */
-static void
-forward(int sig)
-{
-	if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
-}
 
 /* Ends the receiver's event loop on SIGTERM. */
 static void
@@ -122,10 +113,9 @@ int
 main(int argc, char **argv)
 {
 	const char *plan = NULL, *log_path = NULL, *port_file = NULL;
-	struct sigaction sa;
 	char *url;
 	int i, port = 0, st = 0;
-	pid_t recv_pid, pid, w = -1;
+	pid_t recv_pid;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		if (i + 1 >= argc)
@@ -157,28 +147,8 @@ main(int argc, char **argv)
 	setenv("MXW_HTTP_URL", url, 1);
 	setenv("MXW_HTTP_LOG", log_path, 1);
 	free(url);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		execvp(argv[i + 1], argv + i + 1);
-		fprintf(stderr, "httprecv-run: cannot run %s\n", argv[i + 1]);
-		_exit(127);
-	}
-	if (pid == -1)
-		perror("httprecv-run: fork");
-	child_pid = pid;
-	while (pid > 0 && (w = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
-		;
+	st = testrun_command("httprecv-run", argv + i + 1);
 	kill(recv_pid, SIGTERM);
 	waitpid(recv_pid, NULL, 0);
-	if (pid == -1 || w == -1)
-		return 1;
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
+	return st == -1 ? 1 : st;
 }

@@ -11,25 +11,13 @@
  */
 #include "config.h"
 
-#include <sys/wait.h>
-
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "testns.h"
-
-static volatile sig_atomic_t child_pid;
-
-/* Passes a termination signal on to the command. */
-static void
-forward(int sig)
-{
-	if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
-}
+#include "testrun.h"
 
 /* Changes one zone of the server this process runs under. */
 static int
@@ -62,10 +50,8 @@ int
 main(int argc, char **argv)
 {
 	struct testns *ns;
-	struct sigaction sa;
 	char *err = NULL;
-	pid_t pid;
-	int st;
+	int rc;
 
 	if (argc == 4 && strcmp(argv[1], "--set-zone") == 0)
 		return set_zone(argv[2], argv[3]);
@@ -83,23 +69,7 @@ main(int argc, char **argv)
 	if (testns_server6(ns) != NULL)
 		setenv("MXW_DNS_SERVER6", testns_server6(ns), 1);
 	setenv("MXW_TESTNS_DIR", testns_workdir(ns), 1);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		execvp(argv[3], argv + 3);
-		fprintf(stderr, "testns-run: cannot run %s\n", argv[3]);
-		_exit(127);
-	}
-	child_pid = pid;
-	while (waitpid(pid, &st, 0) == -1)
-		;
+	rc = testrun_command("testns-run", argv + 3);
 	testns_stop(ns);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
+	return rc == -1 ? 1 : rc;
 }
