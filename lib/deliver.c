@@ -81,13 +81,21 @@ jitter(void)
 long long
 deliver_backoff(int n, long long first, double r, long long retry_after)
 {
-	long long base = first > 0 ? first : 1, delay;
+	long long base = first > 0 ? first : 1, lo, hi, delay;
 
 	for (int i = 1; i < n && base < DELIVER_BACKOFF_MAX; i++)
 		base *= 2;
 	if (base > DELIVER_BACKOFF_MAX)
 		base = DELIVER_BACKOFF_MAX;
-	delay = (long long)((double)base * (0.8 + 0.4 * r));
+	/* Whole seconds from ceil(0.8 base) to floor(1.2 base), drawn evenly: never below one
+	 * second, never rounded down to less than 80%. */
+	lo = (4 * base + 4) / 5;
+	hi = 6 * base / 5;
+	delay = lo + (long long)(r * (double)(hi - lo + 1));
+	if (delay < lo)
+		delay = lo;
+	if (delay > hi)
+		delay = hi;
 	if (retry_after >= 0 && delay < retry_after)
 		delay = retry_after < 86400 ? retry_after : 86400;
 	return delay;
@@ -325,7 +333,11 @@ request_done(const struct http_result *res, void *arg)
 		long long delay =
 		    deliver_backoff(s->attempts + 1, d->backoff_first, jitter(), res->retry_after);
 
-		rc = store_outbox_retry(d->st, s->id, s->attempts + 1, now + delay, what, &err);
+		/* The next Unix second at least delay seconds from now, so that the attempt
+		 * never comes early (the store keeps whole seconds). */
+		long long next = (now_ms() + delay * 1000 + 999) / 1000;
+
+		rc = store_outbox_retry(d->st, s->id, s->attempts + 1, next, what, &err);
 		d->stats.retried++;
 		s->stats.retried++;
 		log_warnx("sink %s: notification %lld not delivered (%s), attempt %d; trying "
@@ -395,10 +407,10 @@ serve(struct dsink *s)
 		check_idle(d);
 		return;
 	}
-	if (h.next_attempt > now) {
+	if (h.next_attempt * 1000 > ms) {
 		s->state = D_WAIT;
 		s->wait_until = h.next_attempt;
-		arm(s, (h.next_attempt - now) * 1000);
+		arm(s, h.next_attempt * 1000 - ms);
 		free(h.payload);
 		check_idle(d);
 		return;

@@ -53,9 +53,11 @@ void deliver_get_stats(const struct deliver *d, struct deliver_stats *st);
  * configured) into *st; false and zeros when no sink of that name was ever configured. */
 bool deliver_get_sink_stats(const struct deliver *d, const char *sink, struct deliver_stats *st);
 
-/* The delay before attempt n + 1 after n failed ones, with jitter r in [0, 1): first,
- * doubling up to DELIVER_BACKOFF_MAX, then between 80% and 120% of that; at least
- * retry_after when that is >= 0 (capped at a day). */
+/* The delay in whole seconds before attempt n + 1 after n failed ones, with jitter r in
+ * [0, 1): b = first (at least 1), doubling up to DELIVER_BACKOFF_MAX, then drawn evenly by
+ * r from ceil(0.8 b) to floor(1.2 b), so never below 1 s; at least retry_after when that
+ * is >= 0 (capped at a day). Delivery waits at least that long from the failure (the
+ * outbox keeps next_attempt in whole seconds, rounded up). */
 long long deliver_backoff(int n, long long first, double r, long long retry_after);
 
 /* The least interval between two requests to a sink, in milliseconds. */

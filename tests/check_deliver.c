@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "deliver.h"
@@ -20,13 +21,81 @@ START_TEST(test_backoff_doubles_with_jitter_to_a_cap)
 	ck_assert_int_eq(deliver_backoff(2, 10, 0.5, -1), 20);
 	ck_assert_int_eq(deliver_backoff(4, 10, 0.5, -1), 80);
 	ck_assert_int_eq(deliver_backoff(30, 10, 0.5, -1), DELIVER_BACKOFF_MAX);
-	/* Jitter: 80% to 120%. */
+	/* Jitter: whole seconds from 80% to 120%, both ends reachable. */
 	ck_assert_int_eq(deliver_backoff(1, 10, 0.0, -1), 8);
-	ck_assert_int_eq(deliver_backoff(1, 10, 0.999, -1), 11);
+	ck_assert_int_eq(deliver_backoff(1, 10, 0.999999, -1), 12);
 	/* Retry-After wins when longer, capped at a day; a shorter one does not shorten. */
 	ck_assert_int_eq(deliver_backoff(1, 10, 0.5, 120), 120);
 	ck_assert_int_eq(deliver_backoff(1, 10, 0.5, 3), 10);
 	ck_assert_int_eq(deliver_backoff(1, 10, 0.5, 10 * 86400), 86400);
+}
+END_TEST
+
+START_TEST(test_backoff_of_one_second_is_exactly_one_second)
+{
+	const double rs[] = {0.0, 0.1, 0.5, 0.9, 0.999999};
+
+	for (size_t i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
+		ck_assert_int_eq(deliver_backoff(1, 1, rs[i], -1), 1);
+		ck_assert_int_eq(deliver_backoff(1, 1, rs[i], 0), 1);  /* Retry-After: 0 */
+		ck_assert_int_eq(deliver_backoff(1, 0, rs[i], -1), 1); /* unset: 1 s */
+		ck_assert_int_eq(deliver_backoff(2, 1, rs[i], -1), 2);
+	}
+}
+END_TEST
+
+START_TEST(test_backoff_stays_within_whole_second_bounds_over_many_draws)
+{
+	unsigned short seed[3] = {0x6d78, 0x7761, 0x7463}; /* fixed: the same draws each run */
+	int seen[13] = {0};
+
+	for (int i = 0; i < 100000; i++) {
+		long long v = deliver_backoff(1, 10, erand48(seed), -1);
+
+		ck_assert_int_ge(v, 8);
+		ck_assert_int_le(v, 12);
+		seen[v]++;
+	}
+	for (int v = 8; v <= 12; v++)
+		ck_assert_msg(seen[v] > 15000, "%d drawn %d times of 100000", v, seen[v]);
+	/* Every first backoff and attempt: ceil(0.8 b) to floor(1.2 b) of the capped doubling,
+	 * never below 1 s. */
+	for (long long first = 0; first <= 130; first++) {
+		for (int n = 1; n <= 14; n++) {
+			long long b = first > 0 ? first : 1, lo, hi;
+
+			for (int i = 1; i < n; i++)
+				b = b * 2 < DELIVER_BACKOFF_MAX ? b * 2 : DELIVER_BACKOFF_MAX;
+			lo = (8 * b + 9) / 10;
+			hi = 12 * b / 10;
+			ck_assert_int_eq(deliver_backoff(n, first, 0.0, -1), lo);
+			ck_assert_int_eq(deliver_backoff(n, first, 0.99999999, -1), hi);
+			for (int i = 0; i < 50; i++) {
+				long long v = deliver_backoff(n, first, erand48(seed), -1);
+
+				ck_assert_int_ge(v, lo);
+				ck_assert_int_le(v, hi);
+				ck_assert_int_ge(v, 1);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_backoff_cap_holds)
+{
+	unsigned short seed[3] = {1, 2, 3};
+
+	/* The doubling stops at an hour, the jitter around it at 120%; no overflow. */
+	for (int i = 0; i < 10000; i++) {
+		long long v = deliver_backoff(1000000, 10, erand48(seed), -1);
+
+		ck_assert_int_ge(v, DELIVER_BACKOFF_MAX * 8 / 10);
+		ck_assert_int_le(v, DELIVER_BACKOFF_MAX * 12 / 10);
+	}
+	ck_assert_int_eq(deliver_backoff(1, 1000000000LL, 0.999999, -1),
+			 DELIVER_BACKOFF_MAX * 12 / 10);
+	ck_assert_int_eq(deliver_backoff(1000000, 10, 0.5, -1), DELIVER_BACKOFF_MAX);
 }
 END_TEST
 
@@ -161,6 +230,116 @@ START_TEST(test_outbox_is_sent_in_order_and_errors_are_handled)
 }
 END_TEST
 
+/* A delivery against a receiver in process: one sink per plan line's path. */
+struct rig {
+	char dir[64];
+	char *db, *logp;
+	struct event_base *base;
+	struct httprecv *r;
+	struct http_client *http;
+	struct store *st;
+	struct deliver *d;
+	struct cfg_sink sinks[2];
+	struct cfg c;
+};
+
+/* Starts a rig whose receiver answers as plan says; sinks "a" and "b" post to /a and /b. */
+static void
+rig_start(struct rig *g, const char *plan, long long retry_backoff_s)
+{
+	char *err = NULL, *planp;
+	FILE *f;
+
+	memset(g, 0, sizeof(*g));
+	strcpy(g->dir, "/tmp/mxw-deliver.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g->dir));
+	g->db = xasprintf("%s/state.db", g->dir);
+	g->logp = xasprintf("%s/log", g->dir);
+	planp = xasprintf("%s/plan", g->dir);
+	ck_assert_ptr_nonnull(f = fopen(planp, "w"));
+	fputs(plan, f);
+	fclose(f);
+	g->base = event_base_new();
+	ck_assert_ptr_nonnull(g->r = httprecv_start(g->base, planp, g->logp, &err));
+	ck_assert_ptr_nonnull(g->http = http_new(g->base, &err));
+	ck_assert_int_eq(store_open(g->db, &g->st, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		g->sinks[i].name = xasprintf("%c", 'a' + i);
+		g->sinks[i].type = CFG_SINK_WEBHOOK;
+		g->sinks[i].url = xasprintf("http://127.0.0.1:%d/%c", httprecv_port(g->r), 'a' + i);
+		g->sinks[i].allow_http = true;
+	}
+	g->c.sinks = g->sinks;
+	g->c.nsinks = 2;
+	g->c.alerting.retry_backoff_s = retry_backoff_s;
+	free(planp);
+}
+
+/* Delivers until nothing is due within horizon_s seconds. */
+static void
+rig_deliver(struct rig *g, long long horizon_s)
+{
+	g->d = deliver_new(g->base, g->http, g->st);
+	deliver_set_config(g->d, &g->c);
+	deliver_when_idle(g->d, horizon_s, idle, g->base);
+	event_base_dispatch(g->base);
+}
+
+/* Stops a rig and removes its files. */
+static void
+rig_stop(struct rig *g)
+{
+	char *cmd = xasprintf("rm -rf '%s'", g->dir);
+
+	deliver_free(g->d);
+	http_free(g->http);
+	httprecv_stop(g->r);
+	store_close(g->st);
+	event_base_free(g->base);
+	for (int i = 0; i < 2; i++) {
+		free(g->sinks[i].name);
+		free(g->sinks[i].url);
+	}
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(g->db);
+	free(g->logp);
+}
+
+/* Returns the time in milliseconds. */
+static long long
+ms_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+START_TEST(test_retry_after_one_second_backoff_waits_a_second)
+{
+	struct rig g;
+	char *err = NULL, *s;
+	long long t0, took;
+
+	rig_start(&g, "/a 503 200\n", 1);
+	ck_assert_int_eq(store_outbox_add(g.st, "a", "", "firing", "{}", time(NULL), NULL, &err),
+			 0);
+	t0 = ms_now();
+	rig_deliver(&g, 5);
+	took = ms_now() - t0;
+	/* Tried, refused, tried again a whole second later (at most a second more: the outbox
+	 * keeps whole seconds), then delivered. */
+	ck_assert_uint_eq(httprecv_count(g.r), 2);
+	s = states(g.st, "a");
+	ck_assert_str_eq(s, "0 1 0");
+	free(s);
+	ck_assert_msg(took >= 1000, "the retry came after %lld ms", took);
+	ck_assert_msg(took < 4000, "the retry came after %lld ms", took);
+	rig_stop(&g);
+}
+END_TEST
+
 static Suite *
 deliver_suite(void)
 {
@@ -168,8 +347,12 @@ deliver_suite(void)
 	TCase *tc = tcase_create("deliver");
 
 	tcase_add_test(tc, test_backoff_doubles_with_jitter_to_a_cap);
+	tcase_add_test(tc, test_backoff_of_one_second_is_exactly_one_second);
+	tcase_add_test(tc, test_backoff_stays_within_whole_second_bounds_over_many_draws);
+	tcase_add_test(tc, test_backoff_cap_holds);
 	tcase_add_test(tc, test_rate_limits_per_sink_type);
 	tcase_add_test(tc, test_outbox_is_sent_in_order_and_errors_are_handled);
+	tcase_add_test(tc, test_retry_after_one_second_backoff_waits_a_second);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
