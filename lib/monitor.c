@@ -313,6 +313,13 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 	commit(arg);
 }
 
+/* The store is about to make a delivery mark: the batch goes first, with its notifications. */
+static void
+flush_cb(void *arg)
+{
+	commit(arg);
+}
+
 /* Stores one finished check against the state it started from: carries unknown outcomes,
  * diffs, records. */
 static void
@@ -506,6 +513,7 @@ monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 	m->max_running = 1;
 	m->stats.cycle_ms = -1;
 	m->alerting = alerting_new(NULL);
+	store_set_flush(st, flush_cb, m);
 	{
 		/* An outage a previous run reported is still open until checks succeed. */
 		int64_t since = 0;
@@ -536,6 +544,7 @@ monitor_free(struct monitor *m)
 	if (m == NULL)
 		return;
 	commit(m);
+	store_set_flush(m->st, NULL, NULL);
 	cur = m->cur;
 	m->cur = NULL;
 	if (cur != NULL)

@@ -32,7 +32,9 @@ struct monitor_events {
 	void *arg;
 };
 
-/* Creates a monitor on base using resolver r and store st (both borrowed). */
+/* Creates a monitor on base using resolver r and store st (both borrowed). Its writes are
+ * batched in store transactions; until monitor_free it is st's flush function
+ * (store_set_flush), so a delivery mark first commits the open batch with its notifications. */
 struct monitor *monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 			    const struct monitor_events *ev);
 /* Prints notifications to f instead of queueing them in the outbox (mxwatchd --dry-run). */

@@ -230,6 +230,14 @@ store_rollback(struct store *st)
 	st->in_tx = false;
 }
 
+/* Sets what completes a batch before a delivery mark. */
+void
+store_set_flush(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	st->flush = fn;
+	st->flush_arg = arg;
+}
+
 /* Runs a prepared statement that returns no rows, then resets it. */
 int
 store_step_done(struct store *st, sqlite3_stmt *s, const char *doing, char **errstr)

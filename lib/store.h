@@ -30,6 +30,12 @@ int store_begin(struct store *st, char **errstr);
 int store_commit(struct store *st, char **errstr);
 /* Abandons the open transaction, if any. */
 void store_rollback(struct store *st);
+/* Sets fn (NULL: none) as what completes and commits a transaction its owner keeps open
+ * (a batch): a delivery mark (store_outbox_done, _retry, _dead) never waits in a batch,
+ * it first calls fn(arg), then commits whatever is still open, then commits on its own.
+ * The owner thus adds what the batch still lacks (the notifications of its finding
+ * changes) before it commits. */
+void store_set_flush(struct store *st, void (*fn)(void *arg), void *arg);
 
 /* Loads the latest snapshot of domain: *out is NULL when it was never checked. */
 int store_get_snapshot(struct store *st, const char *domain, struct snap **out, char **errstr);
@@ -142,6 +148,8 @@ int store_outbox_add(struct store *st, const char *sink, const char *dedup_key, 
 int store_outbox_head(struct store *st, const char *sink,
 		      void (*fn)(const struct store_outbox *o, void *arg), void *arg,
 		      char **errstr);
+/* The three delivery marks below are each committed on their own before they return, also
+ * when a batch is open (see store_set_flush): a crash right after a 2xx loses nothing. */
 /* Marks a notification delivered (a 2xx). */
 int store_outbox_done(struct store *st, int64_t id, int64_t now, char **errstr);
 /* Records a failed attempt: tried again at next_attempt. error holds no secret. */

@@ -227,10 +227,26 @@ store_outbox_head(struct store *st, const char *sink,
 	return found;
 }
 
+/* Commits the open batch, completed by its owner, so that a delivery mark commits alone. */
+static int
+outbox_mark_alone(struct store *st, char **errstr)
+{
+	if (!st->in_tx)
+		return 0;
+	if (st->flush != NULL && !st->flushing) {
+		st->flushing = true;
+		st->flush(st->flush_arg);
+		st->flushing = false;
+	}
+	return st->in_tx ? store_commit(st, errstr) : 0;
+}
+
 /* Marks a notification delivered. */
 int
 store_outbox_done(struct store *st, int64_t id, int64_t now, char **errstr)
 {
+	if (outbox_mark_alone(st, errstr) != 0)
+		return -1;
 	sqlite3_bind_int64(st->outbox_done, 1, id);
 	sqlite3_bind_int64(st->outbox_done, 2, now);
 	return store_step_done(st, st->outbox_done, "marking a notification delivered", errstr);
@@ -241,6 +257,8 @@ int
 store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_attempt,
 		   const char *error, char **errstr)
 {
+	if (outbox_mark_alone(st, errstr) != 0)
+		return -1;
 	sqlite3_bind_int64(st->outbox_retry, 1, id);
 	sqlite3_bind_int(st->outbox_retry, 2, attempts);
 	sqlite3_bind_int64(st->outbox_retry, 3, next_attempt);
@@ -252,6 +270,8 @@ store_outbox_retry(struct store *st, int64_t id, int attempts, int64_t next_atte
 int
 store_outbox_dead(struct store *st, int64_t id, int attempts, const char *error, char **errstr)
 {
+	if (outbox_mark_alone(st, errstr) != 0)
+		return -1;
 	sqlite3_bind_int64(st->outbox_dead, 1, id);
 	sqlite3_bind_int(st->outbox_dead, 2, attempts);
 	sqlite3_bind_text(st->outbox_dead, 3, error, -1, SQLITE_STATIC);

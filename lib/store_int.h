@@ -13,6 +13,9 @@ struct store {
 	sqlite3_stmt *get_alerts, *put_alert, *del_alert;
 	sqlite3_stmt *outbox_add, *outbox_head, *outbox_done, *outbox_retry, *outbox_dead;
 	bool in_tx;
+	void (*flush)(void *arg); /* completes and commits the open transaction (its owner's) */
+	void *flush_arg;
+	bool flushing;
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done; -1. */

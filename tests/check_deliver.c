@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <event2/event.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,64 @@ START_TEST(test_retry_after_one_second_backoff_waits_a_second)
 }
 END_TEST
 
+/* Reads one value of the database as a second connection sees it: what a SIGKILL would
+ * leave. Caller frees; NULL when there is no row. */
+static char *
+on_disk(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+/* The owner of a batch, as the monitor is: completes and commits it when asked. */
+static void
+commit_batch(void *arg)
+{
+	struct rig *g = arg;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_set_meta(g->st, "flushed", 1, &err), 0);
+	ck_assert_int_eq(store_commit(g->st, &err), 0);
+}
+
+START_TEST(test_delivery_marks_are_on_disk_while_a_batch_was_open)
+{
+	struct rig g;
+	char *err = NULL, *v;
+
+	rig_start(&g, "/a 200\n/b 404\n", 10);
+	ck_assert_int_eq(store_outbox_add(g.st, "a", "", "firing", "{}", time(NULL), NULL, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_add(g.st, "b", "", "firing", "{}", time(NULL), NULL, &err),
+			 0);
+	/* A batch is open (the monitor's, ~200 ms) when the answers come. */
+	store_set_flush(g.st, commit_batch, &g);
+	ck_assert_int_eq(store_begin(g.st, &err), 0);
+	ck_assert_int_eq(store_set_meta(g.st, "batch", 1, &err), 0);
+	rig_deliver(&g, 0);
+	ck_assert_uint_eq(httprecv_count(g.r), 2);
+	/* Nobody committed by hand: the marks went to disk on their own, after the batch. */
+	v = on_disk(g.db, "SELECT group_concat(sink || ' ' || state, ', ') FROM "
+			  "(SELECT sink, state FROM outbox ORDER BY id)");
+	ck_assert_str_eq(v, "a done, b dead");
+	free(v);
+	v = on_disk(g.db, "SELECT group_concat(key || '=' || value, ', ') FROM "
+			  "(SELECT key, value FROM meta ORDER BY key)");
+	ck_assert_str_eq(v, "batch=1, flushed=1");
+	free(v);
+	rig_stop(&g);
+}
+END_TEST
+
 static Suite *
 deliver_suite(void)
 {
@@ -353,6 +412,7 @@ deliver_suite(void)
 	tcase_add_test(tc, test_rate_limits_per_sink_type);
 	tcase_add_test(tc, test_outbox_is_sent_in_order_and_errors_are_handled);
 	tcase_add_test(tc, test_retry_after_one_second_backoff_waits_a_second);
+	tcase_add_test(tc, test_delivery_marks_are_on_disk_while_a_batch_was_open);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

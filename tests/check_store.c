@@ -451,6 +451,118 @@ START_TEST(test_outbox_keeps_order_per_sink_and_counts_states)
 }
 END_TEST
 
+/* Reads one value as a second connection sees it (what a crash would leave on disk), as
+ * text; caller frees. NULL when there is no row. */
+static char *
+peek(const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+/* Checks that a second connection sees sql's first value as want. */
+static void
+assert_on_disk(const char *sql, const char *want)
+{
+	char *v = peek(sql);
+
+	ck_assert_msg(v != NULL && strcmp(v, want) == 0, "%s: got %s, want %s", sql,
+		      v ? v : "no row", want);
+	free(v);
+}
+
+/* A batch owner's flush: queues the notification of its finding change, then commits. */
+struct owner {
+	struct store *st;
+	int calls;
+};
+
+static void
+owner_flush(void *arg)
+{
+	struct owner *o = arg;
+	char *err = NULL;
+
+	o->calls++;
+	ck_assert_int_eq(
+	    store_outbox_add(o->st, "slack", "", "firing", "{\"late\":1}", 60, NULL, &err), 0);
+	ck_assert_int_eq(store_commit(o->st, &err), 0);
+}
+
+START_TEST(test_delivery_marks_commit_at_once_with_the_batch_completed_first)
+{
+	struct store *st = open_db();
+	struct owner o = {.st = st};
+	char *err = NULL;
+	int64_t id1, id2, id3;
+
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "firing", "{\"a\":1}", 50, &id1, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "firing", "{\"a\":2}", 50, &id2, &err),
+			 0);
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "firing", "{\"a\":3}", 50, &id3, &err),
+			 0);
+	store_set_flush(st, owner_flush, &o);
+	/* A batch is open with a state change whose notification is not queued yet. */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_set_meta(st, "batch", 1, &err), 0);
+	assert_on_disk("SELECT count(*) FROM meta", "0");
+	/* The mark is on disk at once; the batch went first, with its notification. */
+	ck_assert_int_eq(store_outbox_done(st, id1, 61, &err), 0);
+	ck_assert_int_eq(o.calls, 1);
+	assert_on_disk("SELECT state || ' ' || delivered_at FROM outbox WHERE id = 1", "done 61");
+	assert_on_disk("SELECT value FROM meta WHERE key = 'batch'", "1");
+	assert_on_disk("SELECT payload FROM outbox WHERE id = 4", "{\"late\":1}");
+	/* Retry and dead marks too, each with a fresh batch open. */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_set_meta(st, "batch", 2, &err), 0);
+	ck_assert_int_eq(store_outbox_retry(st, id2, 1, 90, "HTTP 500", &err), 0);
+	ck_assert_int_eq(o.calls, 2);
+	assert_on_disk("SELECT attempts || ' ' || next_attempt || ' ' || last_error FROM outbox "
+		       "WHERE id = 2",
+		       "1 90 HTTP 500");
+	assert_on_disk("SELECT value FROM meta WHERE key = 'batch'", "2");
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_outbox_dead(st, id3, 1, "HTTP 404", &err), 0);
+	ck_assert_int_eq(o.calls, 3);
+	assert_on_disk("SELECT state FROM outbox WHERE id = 3", "dead");
+	assert_on_disk("SELECT count(*) FROM outbox WHERE payload = '{\"late\":1}'", "3");
+	/* Outside a batch a mark does not call the owner. */
+	ck_assert_int_eq(store_outbox_done(st, id2, 91, &err), 0);
+	ck_assert_int_eq(o.calls, 3);
+	assert_on_disk("SELECT state FROM outbox WHERE id = 2", "done");
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_delivery_mark_without_a_flush_commits_the_open_batch)
+{
+	struct store *st = open_db();
+	char *err = NULL;
+	int64_t id;
+
+	ck_assert_int_eq(store_outbox_add(st, "slack", "", "firing", "{}", 50, &id, &err), 0);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(store_set_meta(st, "batch", 7, &err), 0);
+	ck_assert_int_eq(store_outbox_done(st, id, 61, &err), 0);
+	assert_on_disk("SELECT state FROM outbox WHERE id = 1", "done");
+	assert_on_disk("SELECT value FROM meta WHERE key = 'batch'", "7");
+	/* Nothing is left open: the next writes commit on their own again. */
+	ck_assert_int_eq(store_set_meta(st, "after", 8, &err), 0);
+	assert_on_disk("SELECT value FROM meta WHERE key = 'after'", "8");
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_unreadable_stored_snapshot_is_an_error_not_a_crash)
 {
 	struct store *st = open_db();
@@ -495,6 +607,8 @@ store_suite(void)
 	tcase_add_test(tc, test_finding_states_round_trip);
 	tcase_add_test(tc, test_meta_values);
 	tcase_add_test(tc, test_outbox_keeps_order_per_sink_and_counts_states);
+	tcase_add_test(tc, test_delivery_marks_commit_at_once_with_the_batch_completed_first);
+	tcase_add_test(tc, test_delivery_mark_without_a_flush_commits_the_open_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }
