@@ -19,7 +19,8 @@
 struct event_base;
 struct deliver;
 
-/* Backoff after failed attempts: alerting.retry_backoff (10 s) doubling to at most an hour. */
+/* Backoff after failed attempts: alerting.retry_backoff (10 s) doubling up to an hour, then
+ * jittered by ±20% (so at most 72 minutes between attempts). */
 #define DELIVER_BACKOFF_MAX 3600
 
 struct deliver_stats {
