@@ -7,30 +7,11 @@
 #include <string.h>
 
 #include "alert.h"
-#include "alerting.h"
+#include "alerting_int.h"
 #include "log.h"
 #include "notify.h"
 #include "sink.h"
 #include "xmalloc.h"
-
-/* One alert waiting for the next flush; owns its strings. */
-struct queued {
-	enum notify_kind kind;
-	char *domain, *rule, *subject, *message, *dedup_key;
-	enum severity severity;
-	char **evidence;
-	size_t nevidence;
-	struct cfg_label *labels;
-	size_t nlabels;
-	long long started, ended;
-	bool reminder, flapping;
-};
-
-struct alerting {
-	FILE *dry_run;
-	struct queued *q;
-	size_t n;
-};
 
 /* A stored finding state, copied out of the store's callback. */
 struct known {
@@ -334,6 +315,7 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 				act(a, ALERT_FIRE, d, f->rule, f->subject, f->severity, f->message,
 				    f->evidence, f->nevidence, NULL, now, now);
 				occurrence_key(&a->q[a->n - 1], now);
+				a->q[a->n - 1].event = true;
 			}
 			continue;
 		}
@@ -416,11 +398,12 @@ alerting_global(struct alerting *a, const char *rule, const char *subject, const
 
 	q->started = since;
 	q->ended = resolved ? now : 0;
+	q->global = true;
 }
 
 /* Makes a fresh notification id. */
-static void
-new_id(char *buf, size_t size)
+void
+alerting_new_id(char *buf, size_t size)
 {
 	unsigned char r[8];
 
@@ -471,19 +454,33 @@ dry_run_line(FILE *f, const struct cfg_sink *s, enum notify_kind kind, const str
 	json_decref(o);
 }
 
+/* Tells whether a queued alert goes to a sink. */
+bool
+alerting_routes(const struct cfg_sink *s, const struct queued *q)
+{
+	if (q->global)
+		return sink_wants_global(s, q->severity);
+	return sink_wants(s, q->severity, q->labels, q->nlabels);
+}
+
 /* Renders one notification for a sink into the outbox or the dry-run output. */
-static int
-emit(struct alerting *a, struct store *st, const struct cfg_sink *s, enum notify_kind kind,
-     const struct queued *const *items, size_t n, long long now, char **errstr)
+int
+alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s, enum notify_kind kind,
+	      const struct queued *const *items, size_t n, const char *id, const char *group_key,
+	      long long now, char **errstr)
 {
 	struct notify_alert shown[NOTIFY_MAX_SHOWN];
-	char id[32];
-	struct notification note = {.kind = kind, .at = now, .id = id, .alerts = shown};
+	char fresh[32];
+	struct notification note = {
+	    .kind = kind, .at = now, .id = id, .alerts = shown, .group_key = group_key};
 	struct sink_msg *msgs = NULL;
 	size_t nmsgs = 0;
 	int rc = 0;
 
-	new_id(id, sizeof(id));
+	if (id == NULL) {
+		alerting_new_id(fresh, sizeof(fresh));
+		note.id = fresh;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (i < NOTIFY_MAX_SHOWN)
 			to_alert(items[i], &shown[note.nalerts++]);
@@ -516,23 +513,28 @@ alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long l
 	for (size_t s = 0; total >= 0 && s < c->nsinks; s++) {
 		const struct cfg_sink *sink = &c->sinks[s];
 
+		if (sink->type == CFG_SINK_PAGERDUTY) {
+			int rc = alerting_pd_flush(a, st, sink, items, now, errstr);
+
+			total = rc < 0 ? -1 : total + rc;
+			continue;
+		}
 		for (size_t k = 0; total >= 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 			size_t n = 0;
 			int rc = 0;
 
 			for (size_t i = 0; i < a->n; i++)
-				if (a->q[i].kind == kinds[k] &&
-				    sink_wants(sink, a->q[i].severity, a->q[i].labels,
-					       a->q[i].nlabels))
+				if (a->q[i].kind == kinds[k] && alerting_routes(sink, &a->q[i]))
 					items[n++] = &a->q[i];
 			if (n == 0)
 				continue;
 			if (kinds[k] == NOTIFY_BASELINE || n > ALERTING_GROUP_AT) {
-				rc = emit(a, st, sink, kinds[k], items, n, now, errstr);
+				rc = alerting_emit(a, st, sink, kinds[k], items, n, NULL, NULL, now,
+						   errstr);
 			} else {
 				for (size_t i = 0; rc >= 0 && i < n; i++) {
-					int one =
-					    emit(a, st, sink, kinds[k], &items[i], 1, now, errstr);
+					int one = alerting_emit(a, st, sink, kinds[k], &items[i], 1,
+								NULL, NULL, now, errstr);
 
 					rc = one < 0 ? -1 : rc + one;
 				}

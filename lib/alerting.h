@@ -2,7 +2,9 @@
  * Alerting: applies each domain check's findings to the alert lifecycle (alert_*), keeps the
  * state of every finding in the store, and at each commit turns what must be told into
  * notifications per sink (grouped when many, one baseline digest for first checks), rendered
- * (sink_*) into the outbox in the same transaction as the states they report.
+ * (sink_*) into the outbox in the same transaction as the states they report. For PagerDuty
+ * it also keeps which incident (dedup key) covers each alert, and resolves an incident when
+ * the last alert it covers resolves (alerting_pd.c).
  */
 #ifndef MXW_ALERTING_H
 #define MXW_ALERTING_H
@@ -46,8 +48,8 @@ void alerting_global(struct alerting *a, const char *rule, const char *subject, 
 		     bool resolved, long long since, long long now);
 
 /* Renders what was queued for each sink of c into the outbox (or the dry-run output), in the
- * open transaction, and empties the queue. Returns the number of notifications, or -1 and
- * *errstr. */
+ * open transaction, and empties the queue. Alerts of no domain skip the sinks' label
+ * matchers (sink_wants_global). Returns the number of notifications, or -1 and *errstr. */
 int alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long long now,
 		   char **errstr);
 

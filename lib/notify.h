@@ -51,6 +51,9 @@ struct notification {
 	size_t nalerts;
 	size_t total;	       /* alerts it stands for: more than nalerts when grouped */
 	size_t by_severity[3]; /* of total, by enum severity */
+	/* PagerDuty: the dedup key of the one incident n is about (a group's), or NULL; see
+	 * sink_render. Other sinks ignore it. */
+	const char *group_key;
 };
 
 /* Returns the dedup key of (domain, rule, subject): "domain/rule/subject" when it fits in

@@ -170,3 +170,10 @@ sink_wants(const struct cfg_sink *s, enum severity sev, const struct cfg_label *
 	}
 	return true;
 }
+
+/* Tells whether an alert of no domain goes to a sink. */
+bool
+sink_wants_global(const struct cfg_sink *s, enum severity sev)
+{
+	return sev >= s->min_severity;
+}

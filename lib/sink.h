@@ -27,7 +27,9 @@ struct sink_msg {
  * Slack and webhook sinks get one message per notification. PagerDuty gets one event per
  * alert (trigger, or resolve with only the dedup key), except that a grouped firing
  * notification (total > nalerts) or a baseline is one trigger event summing it up, with the
- * alerts shown in custom_details and the dedup key "mxwatch/<kind>/<notification id>"; a
+ * alerts shown in custom_details and the dedup key n->group_key, else "mxwatch/<kind>/
+ * <notification id>"; with n->group_key set, a firing notification is such a trigger too
+ * whatever its size, and a resolution is one resolve event of n->group_key. Without it, a
  * grouped resolution resolves the alerts it shows (a trigger would page to say things got
  * better), and a notification of no alert gives PagerDuty no event (*nout 0). Returns 0, or
  * -1 and *errstr (caller frees) when it cannot be rendered (never for a well-formed one). */
@@ -56,5 +58,9 @@ const char *sink_url(const struct cfg_sink *s);
  * its min_severity, and every one of its label matchers equal to the domain's label. */
 bool sink_wants(const struct cfg_sink *s, enum severity sev, const struct cfg_label *labels,
 		size_t nlabels);
+/* Tells whether an alert of severity sev that belongs to no domain (resolver.unhealthy) goes
+ * to sink s: at least its min_severity. Label matchers do not apply: such an alert has no
+ * labels, and it concerns every domain the sink may watch. */
+bool sink_wants_global(const struct cfg_sink *s, enum severity sev);
 
 #endif

@@ -1,5 +1,6 @@
 /* PagerDuty Events API v2 bodies: one trigger or resolve event per alert, or one trigger
- * summing up a digest. The routing key is added at send time (sink_send_body). */
+ * summing up a digest or group, or one resolve of a group. The routing key is added at send
+ * time (sink_send_body). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -104,7 +105,11 @@ digest(const struct notification *n, struct sink_msg **out, size_t *nout)
 			one = NULL;
 	if (total > shown)
 		one = NULL; /* the alerts not shown may be about other domains */
-	key = xasprintf("mxwatch/%s/%s", notify_kind_name(n->kind), n->id != NULL ? n->id : "");
+	if (n->group_key != NULL)
+		key = xstrdup(n->group_key);
+	else
+		key = xasprintf("mxwatch/%s/%s", notify_kind_name(n->kind),
+				n->id != NULL ? n->id : "");
 	if (strlen(key) > NOTIFY_DEDUP_MAX)
 		key[NOTIFY_DEDUP_MAX] = '\0';
 
@@ -139,6 +144,16 @@ sink_pagerduty_render(const struct cfg_sink *s, const struct notification *n, st
 {
 	size_t shown = sink_shown(n);
 
+	if (n->group_key != NULL) {
+		/* One incident that stands for several alerts: one event, whatever their
+		 * number. */
+		if (n->kind == NOTIFY_RESOLVED)
+			sink_msgs_add(out, nout, xstrdup(n->group_key),
+				      event("resolve", n->group_key, NULL));
+		else if (sink_total(n) > 0)
+			digest(n, out, nout);
+		return;
+	}
 	if (n->kind == NOTIFY_RESOLVED) {
 		/* Resolving is done alert by alert, also for a grouped notification: a trigger
 		 * would open an incident to say that things got better. */

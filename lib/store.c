@@ -64,6 +64,16 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_by_sink ON outbox(sink, state, id);",
     /* 3: small facts of the daemon itself (the resolver's health) that survive a restart. */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    /* 4: which PagerDuty incident (dedup key) covers each told alert, per sink. */
+    "CREATE TABLE incidents ("
+    "  sink TEXT NOT NULL,"
+    "  domain TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  dedup_key TEXT NOT NULL,"
+    "  opened_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (sink, domain, rule, subject));"
+    "CREATE INDEX incidents_by_key ON incidents(sink, dedup_key);",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */
@@ -173,7 +183,7 @@ store_open(const char *path, struct store **out, char **errstr)
 			  &st->add_change, errstr) != 0 ||
 	    store_prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due,
 			  errstr) != 0 ||
-	    store_alert_prepare(st, errstr) != 0) {
+	    store_alert_prepare(st, errstr) != 0 || store_incident_prepare(st, errstr) != 0) {
 		store_close(st);
 		return -1;
 	}
@@ -195,6 +205,7 @@ store_close(struct store *st)
 	sqlite3_finalize(st->add_change);
 	sqlite3_finalize(st->set_due);
 	store_alert_finalize(st);
+	store_incident_finalize(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);

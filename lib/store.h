@@ -1,6 +1,7 @@
 /*
  * The state store (SQLite, WAL): domains with their latest snapshot and schedule, the
- * append-only change history, and the findings and outbox tables later stages fill.
+ * append-only change history, and the findings, outbox and PagerDuty incidents tables
+ * alerting fills.
  * The schema is created and upgraded by versioned migrations (PRAGMA user_version).
  * Every function returns 0 or -1 with *errstr (caller frees).
  */
@@ -17,7 +18,7 @@
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -121,6 +122,24 @@ struct store_firing {
  * limit of them (0: all). fn returns 0 to go on. */
 int store_each_firing(struct store *st, size_t limit,
 		      int (*fn)(const struct store_firing *f, void *arg), void *arg, char **errstr);
+
+/* The PagerDuty incidents mxwatch opened: which dedup key covers each alert it told a sink
+ * of, (domain, rule, subject), domain "" for an alert of no domain. A key covers one alert
+ * (its own key) or several (a group or baseline digest); it is resolved once the last alert
+ * it covers resolves. */
+/* Records that key covers (domain, rule, subject) at sink, since now (replacing whatever
+ * covered it). */
+int store_put_incident(struct store *st, const char *sink, const char *domain, const char *rule,
+		       const char *subject, const char *key, int64_t now, char **errstr);
+/* Reads the key that covers (domain, rule, subject) at sink into *key (caller frees). Returns
+ * 1 when there is one, 0 when none (*key NULL), -1 on error. */
+int store_get_incident(struct store *st, const char *sink, const char *domain, const char *rule,
+		       const char *subject, char **key, char **errstr);
+/* Forgets that (domain, rule, subject) is covered at sink. Returns 1 when it was, with *key
+ * the key that covered it (caller frees) and *left the alerts that key still covers at sink;
+ * 0 when it was not (*key NULL, *left 0); -1 on error. */
+int store_close_incident(struct store *st, const char *sink, const char *domain, const char *rule,
+			 const char *subject, char **key, int64_t *left, char **errstr);
 
 /* Reads the number stored under key into *value; 0 when none. */
 int store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr);

@@ -1,5 +1,6 @@
 /* Alerting over a real store: baseline digests, confirm and resolve, change events, routing
- * by severity, grouping, degraded checks, and the outbox rows it writes. */
+ * by severity and labels, grouping, degraded checks, the outbox rows it writes, and the
+ * PagerDuty incidents it opens and resolves. */
 #include "config.h"
 
 #include <check.h>
@@ -16,13 +17,17 @@
 static char dir[64];
 static struct store *st;
 static struct cfg c;
-static struct cfg_sink sinks[2];
+static struct cfg_sink sinks[3];
 static struct cfg_domain dom;
 static char *outbuf;
 static size_t outlen;
 static FILE *out;
 static char ops[] = "ops", feed[] = "feed", ops_url[] = "http://127.0.0.1:9/hook",
-	    feed_url[] = "http://127.0.0.1:9/feed", example[] = "example.com";
+	    feed_url[] = "http://127.0.0.1:9/feed", example[] = "example.com", oncall[] = "oncall",
+	    pd_url[] = "http://127.0.0.1:9/pd", team[] = "team", mail[] = "mail", web[] = "web";
+/* The PagerDuty group keys seen ("mxwatch/KIND/mxw_" and a random id), in order. */
+static char *groups[16];
+static size_t ngroups;
 
 static void
 setup(void)
@@ -53,6 +58,7 @@ setup(void)
 	memset(&dom, 0, sizeof(dom));
 	dom.name = example;
 	out = open_memstream(&outbuf, &outlen);
+	ngroups = 0;
 }
 
 static void
@@ -63,6 +69,8 @@ teardown(void)
 	store_close(st);
 	fclose(out);
 	free(outbuf);
+	for (size_t i = 0; i < ngroups; i++)
+		free(groups[i]);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 }
@@ -94,21 +102,47 @@ findings_of(const char *text, struct findings *f)
 	free(copy);
 }
 
-/* Runs one check at now and a flush; returns the notifications as "SINK KIND total
- * rule:subject,..." lines. */
-static char *
-cycle(struct alerting *a, const char *found_text, bool first, bool degraded, long long now)
+/* Makes sinks[0] the PagerDuty sink "oncall" (min_severity warning); nsinks 2 keeps "feed". */
+static void
+use_pagerduty(size_t nsinks)
 {
-	struct findings f;
-	char *err = NULL, *text = xstrdup(""), *save = NULL, *copy;
+	memset(&sinks[0], 0, sizeof(sinks[0]));
+	sinks[0].name = oncall;
+	sinks[0].type = CFG_SINK_PAGERDUTY;
+	sinks[0].url = pd_url;
+	sinks[0].min_severity = SEV_WARNING;
+	c.nsinks = nsinks;
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+}
 
-	findings_of(found_text, &f);
-	ck_assert_int_eq(store_begin(st, &err), 0);
-	ck_assert_msg(alerting_check(a, st, &c, &dom, &f, first, degraded, now, &err) == 0, "%s",
-		      err);
-	ck_assert_int_ge(alerting_flush(a, st, &c, now, &err), 0);
-	ck_assert_int_eq(store_commit(st, &err), 0);
-	findings_clear(&f);
+/* Returns key with a group's random id replaced by its number in order of appearance
+ * ("mxwatch/firing/#1"); other keys as they are. */
+static char *
+stable_key(const char *key)
+{
+	const char *id = strstr(key, "/mxw_");
+	size_t i;
+
+	if (strncmp(key, "mxwatch/", 8) != 0 || id == NULL)
+		return xstrdup(key);
+	for (i = 0; i < ngroups && strcmp(groups[i], key) != 0; i++)
+		;
+	if (i == ngroups) {
+		ck_assert_uint_lt(ngroups, sizeof(groups) / sizeof(groups[0]));
+		groups[ngroups++] = xstrdup(key);
+	}
+	return xasprintf("%.*s/#%zu", (int)(id - key), key, i + 1);
+}
+
+/* Returns the notifications printed since the last call as lines: "SINK KIND total
+ * rule:subject,..." for a webhook, "SINK KIND ACTION DEDUP_KEY" for a PagerDuty event, with
+ * " total" after the key of a trigger that sums several alerts up. */
+static char *
+drain(void)
+{
+	char *text = xstrdup(""), *save = NULL, *copy;
+
 	fflush(out);
 	copy = xstrndup(outbuf, outlen);
 	rewind(out);
@@ -116,10 +150,37 @@ cycle(struct alerting *a, const char *found_text, bool first, bool degraded, lon
 	outlen = 0;
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		json_t *o = json_loads(l, 0, NULL), *body = json_object_get(o, "body"), *al;
+		const char *sink = json_string_value(json_object_get(o, "sink")),
+			   *kind = json_string_value(json_object_get(o, "kind"));
 		char *next, *list = xstrdup("");
 		size_t i;
 
 		ck_assert_ptr_nonnull(body);
+		if (json_object_get(body, "event_action") != NULL) {
+			json_t *total = json_object_get(
+			    json_object_get(json_object_get(body, "payload"), "custom_details"),
+			    "total");
+			char *key =
+			    stable_key(json_string_value(json_object_get(body, "dedup_key")));
+
+			ck_assert_str_eq(json_string_value(json_object_get(o, "dedup_key")),
+					 json_string_value(json_object_get(body, "dedup_key")));
+			if (total != NULL)
+				next = xasprintf(
+				    "%s%s %s %s %s %lld\n", text, sink, kind,
+				    json_string_value(json_object_get(body, "event_action")), key,
+				    (long long)json_integer_value(total));
+			else
+				next = xasprintf(
+				    "%s%s %s %s %s\n", text, sink, kind,
+				    json_string_value(json_object_get(body, "event_action")), key);
+			free(key);
+			free(list);
+			free(text);
+			text = next;
+			json_decref(o);
+			continue;
+		}
 		json_array_foreach(json_object_get(body, "alerts"), i, al)
 		{
 			next = xasprintf("%s%s%s:%s", list, i ? "," : "",
@@ -128,16 +189,46 @@ cycle(struct alerting *a, const char *found_text, bool first, bool degraded, lon
 			free(list);
 			list = next;
 		}
-		next = xasprintf(
-		    "%s%s %s %lld %s\n", text, json_string_value(json_object_get(o, "sink")),
-		    json_string_value(json_object_get(o, "kind")),
-		    (long long)json_integer_value(json_object_get(body, "total")), list);
+		next =
+		    xasprintf("%s%s %s %lld %s\n", text, sink, kind,
+			      (long long)json_integer_value(json_object_get(body, "total")), list);
 		free(text);
 		free(list);
 		text = next;
 		json_decref(o);
 	}
 	free(copy);
+	return text;
+}
+
+/* Runs one check at now and a flush; returns the notifications (see drain). */
+static char *
+cycle(struct alerting *a, const char *found_text, bool first, bool degraded, long long now)
+{
+	struct findings f;
+	char *err = NULL;
+
+	findings_of(found_text, &f);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_msg(alerting_check(a, st, &c, &dom, &f, first, degraded, now, &err) == 0, "%s",
+		      err);
+	ck_assert_int_ge(alerting_flush(a, st, &c, now, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	findings_clear(&f);
+	return drain();
+}
+
+/* Returns "rule critical PREFIX01" to "rule critical PREFIXn" lines. */
+static char *
+numbered(const char *rule, const char *prefix, int n)
+{
+	char *text = xstrdup(""), *next;
+
+	for (int i = 1; i <= n; i++) {
+		next = xasprintf("%s%s critical %s%02d\n", text, rule, prefix, i);
+		free(text);
+		text = next;
+	}
 	return text;
 }
 
@@ -261,6 +352,226 @@ START_TEST(test_resolver_alert_is_global)
 }
 END_TEST
 
+/* Runs alerting_forget for example.com and a flush at now; returns the notifications. */
+static char *
+forget(struct alerting *a, long long now)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_msg(alerting_forget(a, st, "example.com", &dom, now, &err) == 0, "%s", err);
+	ck_assert_int_ge(alerting_flush(a, st, &c, now, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	return drain();
+}
+
+/* Tells whether the store still has a PagerDuty incident covering (rule, subject). */
+static bool
+covered(const char *rule, const char *subject)
+{
+	char *err = NULL, *key = NULL;
+	int rc = store_get_incident(st, "oncall", "example.com", rule, subject, &key, &err);
+
+	ck_assert_int_ge(rc, 0);
+	free(key);
+	return rc == 1;
+}
+
+START_TEST(test_pagerduty_group_is_one_incident_resolved_with_its_last_alert)
+{
+	struct alerting *a = alerting_new(out);
+	char *fifteen = numbered("dkim.missing", "s", 15);
+
+	use_pagerduty(1);
+	EXPECT(a, "", true, false, 100, "");
+	/* 15 fire together: one incident covers them all, one page. */
+	EXPECT(a, fifteen, false, false, 200, "oncall firing trigger mxwatch/firing/#1 15\n");
+	/* 14 resolve while two others fire: those get an incident each, and the group stays
+	 * open for the one it still covers. */
+	EXPECT(a,
+	       "dkim.missing critical s15\nptr.missing critical 192.0.2.1\n"
+	       "ptr.missing critical 192.0.2.2\n",
+	       false, false, 300,
+	       "oncall firing trigger example.com/ptr.missing/192.0.2.1\n"
+	       "oncall firing trigger example.com/ptr.missing/192.0.2.2\n");
+	ck_assert(!covered("dkim.missing", "s01"));
+	ck_assert(covered("dkim.missing", "s15"));
+	/* All resolve at once: exactly one resolve for each open key. */
+	EXPECT(a, "", false, false, 400,
+	       "oncall resolved resolve mxwatch/firing/#1\n"
+	       "oncall resolved resolve example.com/ptr.missing/192.0.2.1\n"
+	       "oncall resolved resolve example.com/ptr.missing/192.0.2.2\n");
+	ck_assert(!covered("dkim.missing", "s15"));
+	ck_assert(!covered("ptr.missing", "192.0.2.1"));
+	EXPECT(a, "", false, false, 500, "");
+	free(fifteen);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_pagerduty_gets_a_resolve_for_every_alert_when_many_resolve_at_once)
+{
+	struct alerting *a = alerting_new(out);
+	char *found = xstrdup(""), *want, *next;
+
+	use_pagerduty(2);
+	EXPECT(a, "", true, false, 100, "");
+	/* Twelve fire three at a time: one incident each. */
+	for (int i = 1; i <= 12; i += 3) {
+		char *more = numbered("dkim.missing", "s", i + 2);
+
+		free(found);
+		found = more;
+		want = xstrdup("");
+		for (int j = i; j < i + 3; j++) {
+			next = xasprintf("%soncall firing trigger example.com/dkim.missing/s%02d\n",
+					 want, j);
+			free(want);
+			want = next;
+		}
+		for (int j = i; j < i + 3; j++) {
+			next = xasprintf("%sfeed firing 1 dkim.missing:s%02d\n", want, j);
+			free(want);
+			want = next;
+		}
+		EXPECT(a, found, false, false, 100 + 100 * i, want);
+		free(want);
+	}
+	/* They resolve together: Slack and webhooks get one grouped message, PagerDuty one
+	 * resolve for each of the twelve incidents. */
+	want = xstrdup("");
+	for (int j = 1; j <= 12; j++) {
+		next = xasprintf("%soncall resolved resolve example.com/dkim.missing/s%02d\n", want,
+				 j);
+		free(want);
+		want = next;
+	}
+	next = xasprintf("%sfeed resolved 12 dkim.missing:s01,dkim.missing:s02,dkim.missing:s03,"
+			 "dkim.missing:s04,dkim.missing:s05,dkim.missing:s06,dkim.missing:s07,"
+			 "dkim.missing:s08,dkim.missing:s09,dkim.missing:s10\n",
+			 want);
+	free(want);
+	EXPECT(a, "", false, false, 2000, next);
+	free(next);
+	free(found);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_pagerduty_baseline_incident_resolves_with_its_last_alert)
+{
+	struct alerting *a = alerting_new(out);
+
+	use_pagerduty(1);
+	/* The info finding is not the PagerDuty sink's (min_severity warning): it holds
+	 * nothing open. */
+	EXPECT(a,
+	       "dkim.missing critical s1\nmx.missing critical example.com.\n"
+	       "ptr.generic info 192.0.2.9\nspf.missing warning example.com.\n",
+	       true, false, 100, "oncall baseline trigger mxwatch/baseline/#1 3\n");
+	EXPECT(a, "mx.missing critical example.com.\nptr.generic info 192.0.2.9\n", false, false,
+	       200, "");
+	EXPECT(a, "ptr.generic info 192.0.2.9\n", false, false, 300,
+	       "oncall resolved resolve mxwatch/baseline/#1\n");
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_pagerduty_incidents_resolve_when_the_domain_is_no_longer_watched)
+{
+	struct alerting *a = alerting_new(out);
+	char *five = numbered("dkim.missing", "s", 5), *more, *got;
+
+	use_pagerduty(1);
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, five, false, false, 200, "oncall firing trigger mxwatch/firing/#1 5\n");
+	more = xasprintf("%sdkim.missing critical x\n", five);
+	EXPECT(a, more, false, false, 300, "oncall firing trigger example.com/dkim.missing/x\n");
+	got = forget(a, 400);
+	ck_assert_str_eq(got, "oncall resolved resolve mxwatch/firing/#1\n"
+			      "oncall resolved resolve example.com/dkim.missing/x\n");
+	ck_assert(!covered("dkim.missing", "s05"));
+	free(got);
+	free(more);
+	free(five);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_pagerduty_reminders_trigger_their_incident_and_changes_hold_none_open)
+{
+	struct alerting *a = alerting_new(out);
+	const char *three = "dkim.missing critical s01\ndkim.missing critical s02\n"
+			    "dkim.missing critical s03\n";
+	char *with_change = xasprintf("%sdmarc.weakened critical _dmarc.example.com.\n", three),
+	     *with_ptr = xasprintf("%sptr.missing critical 192.0.2.1\n", three);
+
+	use_pagerduty(1);
+	c.alerting.repeat_after_s = 1000;
+	EXPECT(a, "", true, false, 100, "");
+	/* Three alerts and a change: four, one incident. */
+	EXPECT(a, with_change, false, false, 200, "oncall firing trigger mxwatch/firing/#1 4\n");
+	EXPECT(a, with_ptr, false, false, 300,
+	       "oncall firing trigger example.com/ptr.missing/192.0.2.1\n");
+	/* Reminders trigger the incidents that cover them again, no new one. */
+	EXPECT(a, with_ptr, false, false, 1300,
+	       "oncall firing trigger mxwatch/firing/#1 3\n"
+	       "oncall firing trigger example.com/ptr.missing/192.0.2.1\n");
+	/* The change never resolves; the group resolves with its three alerts. */
+	EXPECT(a, "", false, false, 1400,
+	       "oncall resolved resolve mxwatch/firing/#1\n"
+	       "oncall resolved resolve example.com/ptr.missing/192.0.2.1\n");
+	free(with_change);
+	free(with_ptr);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_resolver_alert_reaches_sinks_with_label_matchers)
+{
+	struct alerting *a = alerting_new(out);
+	struct cfg_label mail_team = {team, mail}, web_team = {team, web};
+	char *err = NULL, *got;
+
+	/* ops takes team=mail only; oncall (PagerDuty) team=mail at critical; the domain is
+	 * team=web. */
+	sinks[0].match = &mail_team;
+	sinks[0].nmatch = 1;
+	memset(&sinks[2], 0, sizeof(sinks[2]));
+	sinks[2].name = oncall;
+	sinks[2].type = CFG_SINK_PAGERDUTY;
+	sinks[2].url = pd_url;
+	sinks[2].min_severity = SEV_CRITICAL;
+	sinks[2].match = &mail_team;
+	sinks[2].nmatch = 1;
+	c.nsinks = 3;
+	dom.labels = &web_team;
+	dom.nlabels = 1;
+	EXPECT(a, "mx.missing critical example.com.\n", true, false, 100,
+	       "feed baseline 1 mx.missing:example.com.\n");
+	/* The resolver alert belongs to no domain: the matchers do not apply to it. */
+	alerting_global(a, "resolver.unhealthy", "resolver", "most checks fail", false, 200, 200);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(alerting_flush(a, st, &c, 200, &err), 3);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	got = drain();
+	ck_assert_str_eq(got, "ops firing 1 resolver.unhealthy:resolver\n"
+			      "feed firing 1 resolver.unhealthy:resolver\n"
+			      "oncall firing trigger /resolver.unhealthy/resolver\n");
+	free(got);
+	alerting_global(a, "resolver.unhealthy", "resolver", "checks succeed", true, 200, 300);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(alerting_flush(a, st, &c, 300, &err), 3);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	got = drain();
+	ck_assert_str_eq(got, "ops resolved 1 resolver.unhealthy:resolver\n"
+			      "feed resolved 1 resolver.unhealthy:resolver\n"
+			      "oncall resolved resolve /resolver.unhealthy/resolver\n");
+	free(got);
+	alerting_free(a);
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -272,6 +583,13 @@ alerting_suite(void)
 	tcase_add_test(tc, test_many_at_once_are_grouped_and_queued_in_the_outbox);
 	tcase_add_test(tc, test_resolver_alert_is_global);
 	tcase_add_test(tc, test_each_change_has_its_own_dedup_key);
+	tcase_add_test(tc, test_pagerduty_group_is_one_incident_resolved_with_its_last_alert);
+	tcase_add_test(tc, test_pagerduty_gets_a_resolve_for_every_alert_when_many_resolve_at_once);
+	tcase_add_test(tc, test_pagerduty_baseline_incident_resolves_with_its_last_alert);
+	tcase_add_test(tc, test_pagerduty_incidents_resolve_when_the_domain_is_no_longer_watched);
+	tcase_add_test(tc,
+		       test_pagerduty_reminders_trigger_their_incident_and_changes_hold_none_open);
+	tcase_add_test(tc, test_resolver_alert_reaches_sinks_with_label_matchers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -636,6 +636,46 @@ START_TEST(test_pagerduty_grouped_resolution_resolves_the_shown_alerts)
 }
 END_TEST
 
+START_TEST(test_pagerduty_group_key_makes_one_trigger_or_one_resolve)
+{
+	const struct notify_alert two[] = {mixed, generic_ptr};
+	struct notification n = {.kind = NOTIFY_FIRING,
+				 .at = T0 + 3600,
+				 .id = "mxw_47",
+				 .alerts = two,
+				 .nalerts = 2,
+				 .total = 2,
+				 .by_severity = {0, 1, 1},
+				 .group_key = "mxwatch/firing/mxw_7"};
+	struct sink_msg *m = NULL;
+	size_t nm = 0;
+	char *err = NULL, *body, *plain;
+
+	/* Two alerts of an incident that covers more (reminders): one trigger of its key. */
+	ck_assert_int_eq(sink_render(&pd, &n, &m, &nm, &err), 0);
+	ck_assert_uint_eq(nm, 1);
+	ck_assert_str_eq(m[0].dedup_key, "mxwatch/firing/mxw_7");
+	sink_msgs_free(m, nm);
+	render_golden(&pd, &n, "pagerduty-group-key.json");
+	/* Its last alert resolved: one resolve of the key, however many it covered. */
+	n.kind = NOTIFY_RESOLVED;
+	n.nalerts = 1;
+	n.total = 1;
+	body = render(&pd, &n, &nm);
+	ck_assert_uint_eq(nm, 1);
+	ck_assert_str_eq(body,
+			 "{\"event_action\":\"resolve\",\"dedup_key\":\"mxwatch/firing/mxw_7\"}\n");
+	free(body);
+	/* Other sinks ignore it. */
+	body = render(&slack, &n, NULL);
+	n.group_key = NULL;
+	plain = render(&slack, &n, NULL);
+	ck_assert_str_eq(body, plain);
+	free(body);
+	free(plain);
+}
+END_TEST
+
 START_TEST(test_pagerduty_summary_is_cut_at_1024)
 {
 	char msg[3001];
@@ -1104,6 +1144,12 @@ START_TEST(test_sink_wants_severity_and_labels)
 	match[0].key = S("tier");
 	match[0].value = S("gold");
 	ck_assert(sink_wants(&s, SEV_WARNING, acme, 2));
+	/* An alert of no domain: severity only, the matchers do not apply. */
+	ck_assert(sink_wants_global(&s, SEV_WARNING));
+	ck_assert(!sink_wants_global(&s, SEV_INFO));
+	s.min_severity = SEV_CRITICAL;
+	ck_assert(!sink_wants_global(&s, SEV_WARNING));
+	ck_assert(sink_wants_global(&s, SEV_CRITICAL));
 }
 END_TEST
 
@@ -1137,6 +1183,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_pagerduty_one_event_per_alert_when_not_grouped);
 	tcase_add_test(tc, test_pagerduty_grouped_and_baseline_are_one_trigger);
 	tcase_add_test(tc, test_pagerduty_grouped_resolution_resolves_the_shown_alerts);
+	tcase_add_test(tc, test_pagerduty_group_key_makes_one_trigger_or_one_resolve);
 	tcase_add_test(tc, test_pagerduty_summary_is_cut_at_1024);
 	tcase_add_test(tc, test_pagerduty_send_body_adds_the_routing_key_first);
 	tcase_add_test(tc, test_webhook_alertmanager_firing_and_resolved);

@@ -95,8 +95,9 @@ START_TEST(test_new_database_gets_the_current_schema_in_wal_mode)
 	store_close(st);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-				 "name IN ('domains', 'changes', 'findings', 'outbox')"),
-			 4);
+				 "name IN ('domains', 'changes', 'findings', 'outbox', 'meta', "
+				 "'incidents')"),
+			 6);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
 				 "'wal'"),
 			 1);
@@ -118,7 +119,7 @@ START_TEST(test_newer_schema_is_refused)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(store_open(db, &st, &err), -1);
-	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (3); use a newer "
+	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (4); use a newer "
 			 "mxwatch",
 			 db);
 	ck_assert_str_eq(err, want);
@@ -343,6 +344,82 @@ START_TEST(test_meta_values)
 	ck_assert_int_eq(store_get_meta(st, "resolver_unhealthy_since", &v, &err), 0);
 	ck_assert_int_eq(v, 5678);
 	store_close(st);
+}
+END_TEST
+
+START_TEST(test_incident_key_is_left_without_alerts_when_its_last_one_closes)
+{
+	struct store *st = open_db();
+	sqlite3 *h;
+	char *err = NULL, *key = NULL;
+	int64_t left = -1;
+
+	/* A store of schema 3 (before incidents) gets the table when opened. */
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(h, "DROP TABLE incidents; PRAGMA user_version = 3", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	st = open_db();
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+
+	/* A group covers two alerts at sink oncall, one of them global; an alert has its own. */
+	ck_assert_int_eq(store_put_incident(st, "oncall", "a.example", "mx.missing", "a.example.",
+					    "mxwatch/firing/mxw_1", 100, &err),
+			 0);
+	ck_assert_int_eq(store_put_incident(st, "oncall", "", "resolver.unhealthy", "resolver",
+					    "mxwatch/firing/mxw_1", 100, &err),
+			 0);
+	ck_assert_int_eq(store_put_incident(st, "oncall", "b.example", "mx.missing", "b.example.",
+					    "b.example/mx.missing/b.example.", 100, &err),
+			 0);
+	ck_assert_int_eq(
+	    store_get_incident(st, "oncall", "", "resolver.unhealthy", "resolver", &key, &err), 1);
+	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
+	free(key);
+	/* Another sink, another rule: not covered. */
+	ck_assert_int_eq(
+	    store_get_incident(st, "other", "a.example", "mx.missing", "a.example.", &key, &err),
+	    0);
+	ck_assert_ptr_null(key);
+	ck_assert_int_eq(store_close_incident(st, "oncall", "a.example", "spf.missing",
+					      "a.example.", &key, &left, &err),
+			 0);
+	ck_assert_ptr_null(key);
+	ck_assert_int_eq(left, 0);
+
+	/* The group's first alert closes: one left under its key. */
+	ck_assert_int_eq(store_close_incident(st, "oncall", "a.example", "mx.missing", "a.example.",
+					      &key, &left, &err),
+			 1);
+	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
+	ck_assert_int_eq(left, 1);
+	free(key);
+	/* Closed twice: the second time there is nothing. */
+	ck_assert_int_eq(store_close_incident(st, "oncall", "a.example", "mx.missing", "a.example.",
+					      &key, &left, &err),
+			 0);
+	/* Reopening replaces the key; it survives a restart. */
+	ck_assert_int_eq(store_put_incident(st, "oncall", "b.example", "mx.missing", "b.example.",
+					    "mxwatch/firing/mxw_2", 200, &err),
+			 0);
+	store_close(st);
+	st = open_db();
+	ck_assert_int_eq(store_close_incident(st, "oncall", "", "resolver.unhealthy", "resolver",
+					      &key, &left, &err),
+			 1);
+	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
+	ck_assert_int_eq(left, 0);
+	free(key);
+	ck_assert_int_eq(store_close_incident(st, "oncall", "b.example", "mx.missing", "b.example.",
+					      &key, &left, &err),
+			 1);
+	ck_assert_str_eq(key, "mxwatch/firing/mxw_2");
+	ck_assert_int_eq(left, 0);
+	free(key);
+	store_close(st);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM incidents"), 0);
 }
 END_TEST
 
@@ -606,6 +683,7 @@ store_suite(void)
 	tcase_add_test(tc, test_unreadable_stored_snapshot_is_an_error_not_a_crash);
 	tcase_add_test(tc, test_finding_states_round_trip);
 	tcase_add_test(tc, test_meta_values);
+	tcase_add_test(tc, test_incident_key_is_left_without_alerts_when_its_last_one_closes);
 	tcase_add_test(tc, test_outbox_keeps_order_per_sink_and_counts_states);
 	tcase_add_test(tc, test_delivery_marks_commit_at_once_with_the_batch_completed_first);
 	tcase_add_test(tc, test_delivery_mark_without_a_flush_commits_the_open_batch);
