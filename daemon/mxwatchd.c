@@ -9,61 +9,19 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfg.h"
-#include "deliver.h"
-#include "dns.h"
-#include "http.h"
+#include "endpoint.h"
 #include "log.h"
-#include "monitor.h"
-#include "prov.h"
+#include "mxwatchd.h"
 #include "sdnotify.h"
+#include "service.h"
 #include "snap.h"
-#include "store.h"
 #include "version.h"
-#include "web.h"
 #include "xmalloc.h"
 
 #define DEFAULT_CONFIG "/etc/mxwatch/mxwatch.yaml"
 #define EXIT_UNKNOWN 3
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
-/* Firing findings listed by /status at most (firing_total counts them all). */
-#define STATUS_FIRING_MAX 100
-/* The service manager's status line is refreshed at most this often (seconds). */
-#define STATUS_EVERY_S 10
-
-struct daemon {
-	struct event_base *base;
-	const char *config_path;
-	struct dns_resolver *r;
-	struct store *st;
-	struct prov *prov;
-	struct monitor *m;
-	struct http_client *http;
-	struct deliver *dl; /* NULL in a dry run */
-	bool json;
-	bool once;
-	bool dry_run;
-	int status;
-	struct event *sigterm, *sigint, *sighup, *stop_timer;
-	/* The HTTP endpoint (NULL when off and with --once) and the address it listens on. */
-	struct web *web;
-	struct web_source src;
-	char *listen;
-	const struct cfg *cfg; /* the running configuration (the monitor owns it) */
-	bool ready;	       /* checking on schedule, not stopping */
-	bool reload_ok;	       /* the last load of the configuration (start or SIGHUP) worked */
-	int64_t reload_at;     /* when the running configuration was loaded */
-	/* Talking to the service manager (daemon mode only). */
-	bool service;		    /* not --once: READY, RELOADING, STOPPING, STATUS, WATCHDOG */
-	unsigned interval_s;	    /* schedule.interval of the running configuration */
-	bool reload_failed;	    /* the last SIGHUP kept the old configuration */
-	bool stopping;		    /* SIGTERM or SIGINT came */
-	bool tell_failing;	    /* the last notification failed (logged once) */
-	char *status_sent;	    /* the last STATUS line sent */
-	struct event *status_timer; /* refreshes the STATUS line */
-	struct event *watchdog;	    /* WATCHDOG=1 at half the manager's interval */
-};
 
 /* Prints the usage text to f. */
 static void
@@ -79,126 +37,6 @@ usage(FILE *f)
 	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 a check could not\n"
 	      "be stored; 64 usage, 78 bad configuration.\n",
 	      f);
-}
-
-/* Notes how a notification went: a failure is logged once until one succeeds again. */
-static void
-service_told(struct daemon *d, int rc, char *err)
-{
-	if (rc == 0) {
-		d->tell_failing = false;
-		return;
-	}
-	if (!d->tell_failing)
-		log_warnx("%s", err);
-	d->tell_failing = true;
-	free(err);
-}
-
-/* Sends one fixed notification (sdnotify_ready and the like) in daemon mode. */
-static void
-service_tell(struct daemon *d, int (*send)(char **errstr))
-{
-	char *err = NULL;
-	int rc;
-
-	if (!d->service)
-		return;
-	rc = send(&err);
-	service_told(d, rc, err);
-}
-
-/* Writes an interval as people write it: "5m", "1h", "90s". */
-static void
-format_interval(unsigned s, char *buf, size_t len)
-{
-	if (s > 0 && s % 3600 == 0)
-		snprintf(buf, len, "%uh", s / 3600);
-	else if (s > 0 && s % 60 == 0)
-		snprintf(buf, len, "%um", s / 60);
-	else
-		snprintf(buf, len, "%us", s);
-}
-
-/* The status line: what is watched, how far it got, what went wrong. */
-static char *
-status_text(const struct daemon *d)
-{
-	struct monitor_stats st;
-	char every[16], *s, *t;
-
-	monitor_get_stats(d->m, &st);
-	format_interval(d->interval_s, every, sizeof(every));
-	s = xasprintf("%s %zu domain%s every %s; %llu checks, %llu changes since start",
-		      d->stopping ? "stopping: was checking" : "checking", st.domains,
-		      st.domains == 1 ? "" : "s", every, (unsigned long long)st.checks,
-		      (unsigned long long)st.changes);
-	if (st.store_errors > 0) {
-		t = xasprintf("%s; %llu store errors", s, (unsigned long long)st.store_errors);
-		free(s);
-		s = t;
-	}
-	if (d->reload_failed) {
-		t = xasprintf("%s; reload failed, running the previous configuration", s);
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
-/* Sends the status line when it changed since the last one sent (or always, with force). */
-static void
-service_status(struct daemon *d, bool force)
-{
-	char *s, *err = NULL;
-	int rc;
-
-	if (!d->service)
-		return;
-	s = status_text(d);
-	if (!force && d->status_sent != NULL && strcmp(s, d->status_sent) == 0) {
-		free(s);
-		return;
-	}
-	rc = sdnotify_status(s, &err);
-	service_told(d, rc, err);
-	free(d->status_sent);
-	d->status_sent = s;
-}
-
-/* Every few seconds: the status line, when it changed. */
-static void
-status_tick(evutil_socket_t fd, short what, void *arg)
-{
-	service_status(arg, false);
-}
-
-/* Half the watchdog interval: tells the manager the event loop still turns. */
-static void
-watchdog_tick(evutil_socket_t fd, short what, void *arg)
-{
-	service_tell(arg, sdnotify_watchdog);
-}
-
-/* Starts the status timer and, when the manager wants one, the watchdog ping. */
-static void
-service_start(struct daemon *d)
-{
-	struct timeval every = {STATUS_EVERY_S, 0};
-	uint64_t usec;
-
-	d->status_timer = event_new(d->base, -1, EV_PERSIST, status_tick, d);
-	event_add(d->status_timer, &every);
-	if (sdnotify_watchdog_enabled(&usec)) {
-		uint64_t half = usec / 2 > 1000 ? usec / 2 : 1000;
-		struct timeval tv = {(time_t)(half / 1000000), (suseconds_t)(half % 1000000)};
-
-		d->watchdog = event_new(d->base, -1, EV_PERSIST, watchdog_tick, d);
-		event_add(d->watchdog, &tv);
-		service_tell(d, sdnotify_watchdog);
-	}
-	service_tell(d, sdnotify_ready);
-	service_status(d, true);
 }
 
 /* Loads the configuration, printing every error; returns NULL when it is not valid. */
@@ -372,39 +210,6 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	monitor_stop(d->m, stopped, d);
 }
 
-/* Restarts the endpoint on its running address after a move that failed. */
-static void
-web_restore(struct daemon *d)
-{
-	char *err = NULL;
-
-	if (d->web != NULL || d->listen == NULL)
-		return;
-	if ((d->web = web_new(d->base, d->listen, &d->src, &err)) == NULL) {
-		log_warnx("%s: the HTTP endpoint is off until a reload starts it", err);
-		free(err);
-	}
-}
-
-/* Starts the endpoint on addr for a reload: beside the running one, or in its place when
- * both cannot listen at once (the same port on another address). Returns NULL and *errstr
- * when addr cannot be listened on; the running endpoint is then kept. */
-static struct web *
-web_move(struct daemon *d, const char *addr, char **errstr)
-{
-	struct web *w = web_new(d->base, addr, &d->src, errstr);
-
-	if (w != NULL || d->web == NULL)
-		return w;
-	free(*errstr);
-	*errstr = NULL;
-	web_free(d->web);
-	d->web = NULL;
-	if ((w = web_new(d->base, addr, &d->src, errstr)) == NULL)
-		web_restore(d);
-	return w;
-}
-
 /* Tells whether two listen addresses (NULL: off) are the same. */
 static bool
 same_listen(const char *a, const char *b)
@@ -448,7 +253,8 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	/* An endpoint that a failed move left down is started again by any reload. */
 	move =
 	    !same_listen(d->listen, c->http_listen) || (c->http_listen != NULL && d->web == NULL);
-	if (move && c->http_listen != NULL && (web = web_move(d, c->http_listen, &err)) == NULL) {
+	if (move && c->http_listen != NULL &&
+	    (web = endpoint_move(d, c->http_listen, &err)) == NULL) {
 		log_warnx("reload failed: %s: keeping the running configuration", err);
 		free(err);
 		cfg_free(c);
@@ -461,7 +267,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload failed: %s", err);
 		free(err);
 		web_free(web);
-		web_restore(d);
+		endpoint_restore(d);
 		reloaded(d, false);
 		return;
 	}
@@ -483,208 +289,6 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	d->interval_s = interval_s;
 	log_info("configuration reloaded: %zu domains", c->ndomains);
 	reloaded(d, true);
-}
-
-/* Declares a family and adds its one sample, without labels. */
-static void
-metric(struct web_metrics *w, const char *name, enum web_metric_type type, const char *help,
-       double value)
-{
-	web_metrics_family(w, name, type, help);
-	web_metrics_add(w, name, value, NULL);
-}
-
-/* Adds the firing count of one (rule, severity). */
-static int
-add_firing_count(const char *rule, enum severity sev, int64_t n, void *arg)
-{
-	web_metrics_add(arg, "mxwatch_findings_firing", (double)n, "rule", rule, "severity",
-			severity_name(sev), NULL);
-	return 0;
-}
-
-/* Adds the outbox and delivery counters of each configured sink. */
-static void
-sink_metrics(struct daemon *d, struct web_metrics *w)
-{
-	static const char *const help_pending = "Notifications waiting in the outbox, by sink.";
-	static const char *const help_dead =
-	    "Notifications given up after a permanent error (kept in the outbox), by sink.";
-
-	web_metrics_family(w, "mxwatch_outbox_pending", WEB_GAUGE, help_pending);
-	web_metrics_family(w, "mxwatch_outbox_dead", WEB_GAUGE, help_dead);
-	web_metrics_family(w, "mxwatch_deliveries_total", WEB_COUNTER,
-			   "Delivery attempts since the start, by sink and result: sent (2xx), "
-			   "retried (to be tried again), dead (a permanent error).");
-	for (size_t i = 0; d->cfg != NULL && i < d->cfg->nsinks; i++) {
-		const char *name = d->cfg->sinks[i].name;
-		struct deliver_stats ds = {0};
-		int64_t pending, dead;
-		char *err = NULL;
-
-		if (store_outbox_count(d->st, name, "pending", &pending, &err) != 0 ||
-		    store_outbox_count(d->st, name, "dead", &dead, &err) != 0) {
-			log_warnx("metrics: %s", err);
-			free(err);
-		} else {
-			web_metrics_add(w, "mxwatch_outbox_pending", (double)pending, "sink", name,
-					NULL);
-			web_metrics_add(w, "mxwatch_outbox_dead", (double)dead, "sink", name, NULL);
-		}
-		if (d->dl != NULL)
-			deliver_get_sink_stats(d->dl, name, &ds);
-		web_metrics_add(w, "mxwatch_deliveries_total", (double)ds.sent, "sink", name,
-				"result", "sent", NULL);
-		web_metrics_add(w, "mxwatch_deliveries_total", (double)ds.retried, "sink", name,
-				"result", "retried", NULL);
-		web_metrics_add(w, "mxwatch_deliveries_total", (double)ds.dead, "sink", name,
-				"result", "dead", NULL);
-	}
-}
-
-/* /metrics: the daemon's counters. Labels take bounded values only: severities, rules of
- * the catalogue, DNS outcomes, configured sinks; never a domain name. */
-static void
-on_metrics(struct web_metrics *w, void *arg)
-{
-	struct daemon *d = arg;
-	struct monitor_stats ms;
-	struct dns_stats ds = {0};
-	char *err = NULL;
-
-	monitor_get_stats(d->m, &ms);
-	if (d->r != NULL)
-		dns_get_stats(d->r, &ds);
-	web_metrics_family(w, "mxwatch_build_info", WEB_GAUGE,
-			   "The version of mxwatchd, in the label version (always 1).");
-	web_metrics_add(w, "mxwatch_build_info", 1, "version", PACKAGE_VERSION, NULL);
-	metric(w, "mxwatch_domains", WEB_GAUGE, "Domains configured.", (double)ms.domains);
-	metric(w, "mxwatch_checks_total", WEB_COUNTER, "Domain checks completed and stored.",
-	       (double)ms.checks);
-	metric(w, "mxwatch_checks_running", WEB_GAUGE, "Domain checks in progress.",
-	       (double)ms.running);
-	metric(w, "mxwatch_changes_total", WEB_COUNTER, "Changes of watched record sets recorded.",
-	       (double)ms.changes);
-	web_metrics_family(w, "mxwatch_findings_total", WEB_COUNTER,
-			   "Findings of the checks by severity, each check counting what it found "
-			   "(confirmed or not).");
-	for (int s = SEV_INFO; s <= SEV_CRITICAL; s++)
-		web_metrics_add(w, "mxwatch_findings_total", (double)ms.findings[s], "severity",
-				severity_name((enum severity)s), NULL);
-	web_metrics_family(w, "mxwatch_findings_firing", WEB_GAUGE,
-			   "Alerts firing now, by rule and severity.");
-	if (store_count_firing(d->st, add_firing_count, w, &err) != 0) {
-		log_warnx("metrics: %s", err);
-		free(err);
-	}
-	web_metrics_family(w, "mxwatch_dns_queries_total", WEB_COUNTER,
-			   "DNS queries completed, by outcome.");
-	for (int o = DNS_ANSWER; o <= DNS_ERROR; o++)
-		web_metrics_add(w, "mxwatch_dns_queries_total", (double)ds.by_outcome[o], "outcome",
-				dns_outcome_name((enum dns_outcome)o), NULL);
-	metric(w, "mxwatch_dns_inflight", WEB_GAUGE, "DNS queries sent and not answered yet.",
-	       (double)ds.inflight);
-	metric(w, "mxwatch_dns_queued", WEB_GAUGE, "DNS queries waiting for a free slot.",
-	       (double)ds.queued);
-	web_metrics_family(w, "mxwatch_cycle_duration_seconds", WEB_GAUGE,
-			   "How long the last full pass took: from its first check's start until "
-			   "every configured domain had completed a check (about the interval "
-			   "while mxwatchd keeps up).");
-	if (ms.cycles > 0)
-		web_metrics_add(w, "mxwatch_cycle_duration_seconds", (double)ms.cycle_ms / 1000.0,
-				NULL);
-	metric(w, "mxwatch_cycles_total", WEB_COUNTER, "Full passes over the domains completed.",
-	       (double)ms.cycles);
-	web_metrics_family(w, "mxwatch_last_check_timestamp_seconds", WEB_GAUGE,
-			   "When the latest domain check was stored (Unix time).");
-	if (ms.last_check > 0)
-		web_metrics_add(w, "mxwatch_last_check_timestamp_seconds", (double)ms.last_check,
-				NULL);
-	sink_metrics(d, w);
-	metric(w, "mxwatch_notifications_total", WEB_COUNTER, "Notifications queued in the outbox.",
-	       (double)ms.notifications);
-	metric(w, "mxwatch_resolver_healthy", WEB_GAUGE,
-	       "0 while most checks fail at once (resolver.unhealthy fires), else 1.",
-	       monitor_resolver_healthy(d->m) ? 1 : 0);
-	metric(w, "mxwatch_config_reload_success", WEB_GAUGE,
-	       "1 when the last load of the configuration (start or SIGHUP) worked, else 0.",
-	       d->reload_ok ? 1 : 0);
-	metric(w, "mxwatch_config_reload_timestamp_seconds", WEB_GAUGE,
-	       "When the running configuration was loaded (Unix time).", (double)d->reload_at);
-	metric(w, "mxwatch_store_errors_total", WEB_COUNTER,
-	       "Failed writes and reads of the state database during checks.",
-	       (double)ms.store_errors);
-}
-
-/* Adds one firing finding to the /status list. */
-static int
-add_firing(const struct store_firing *f, void *arg)
-{
-	json_array_append_new(arg,
-			      json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain", f->domain, "rule",
-					f->rule, "severity", severity_name(f->severity), "subject",
-					f->subject, "since", (json_int_t)f->since));
-	return 0;
-}
-
-/* Sums the firing counts. */
-static int
-sum_firing(const char *rule, enum severity sev, int64_t n, void *arg)
-{
-	*(int64_t *)arg += n;
-	return 0;
-}
-
-/* /status: what a person asks first, as JSON. Sink names only: no URL, key or secret. */
-static json_t *
-on_status(void *arg)
-{
-	struct daemon *d = arg;
-	struct monitor_stats ms;
-	json_t *sinks = json_array(), *firing = json_array();
-	int64_t pending = 0, dead = 0, total = 0;
-	char *err = NULL;
-
-	monitor_get_stats(d->m, &ms);
-	for (size_t i = 0; d->cfg != NULL && i < d->cfg->nsinks; i++) {
-		const char *name = d->cfg->sinks[i].name;
-		int64_t p, x;
-
-		if (store_outbox_count(d->st, name, "pending", &p, &err) != 0 ||
-		    store_outbox_count(d->st, name, "dead", &x, &err) != 0)
-			goto fail;
-		json_array_append_new(sinks, json_pack("{s:s, s:I, s:I}", "name", name, "pending",
-						       (json_int_t)p, "dead", (json_int_t)x));
-		pending += p;
-		dead += x;
-	}
-	if (store_count_firing(d->st, sum_firing, &total, &err) != 0 ||
-	    store_each_firing(d->st, STATUS_FIRING_MAX, add_firing, firing, &err) != 0)
-		goto fail;
-	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:b, s:{s:I, s:I}, s:o, s:I, "
-			 "s:o}",
-			 "version", PACKAGE_VERSION, "domains", (json_int_t)ms.domains, "checks",
-			 (json_int_t)ms.checks, "last_check",
-			 ms.last_check > 0 ? json_integer(ms.last_check) : json_null(),
-			 "cycle_seconds",
-			 ms.cycles > 0 ? json_real((double)ms.cycle_ms / 1000.0) : json_null(),
-			 "ready", d->ready, "resolver_healthy", monitor_resolver_healthy(d->m),
-			 "last_reload", (json_int_t)d->reload_at, "last_reload_ok", d->reload_ok,
-			 "outbox", "pending", (json_int_t)pending, "dead", (json_int_t)dead,
-			 "sinks", sinks, "firing_total", (json_int_t)total, "firing", firing);
-fail:
-	log_warnx("status: %s", err);
-	free(err);
-	json_decref(sinks);
-	json_decref(firing);
-	return NULL;
-}
-
-/* /-/ready: checking on schedule and not stopping. */
-static bool
-is_ready(void *arg)
-{
-	return ((struct daemon *)arg)->ready;
 }
 
 /* Builds the resolver options from the configuration. */
@@ -714,8 +318,6 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d = {.config_path = DEFAULT_CONFIG};
-	const struct web_source src = {
-	    .metrics = on_metrics, .status = on_status, .ready = is_ready, .arg = &d};
 	struct monitor_events ev = {.change = on_change,
 				    .finding = on_finding,
 				    .notified = on_notified,
@@ -803,7 +405,7 @@ main(int argc, char **argv)
 		event_base_free(d.base);
 		return EXIT_UNKNOWN;
 	}
-	d.src = src;
+	endpoint_init(&d);
 	if (!d.once && c->http_listen != NULL &&
 	    (d.web = web_new(d.base, c->http_listen, &d.src, &err)) == NULL) {
 		log_warnx("%s",
@@ -868,11 +470,7 @@ main(int argc, char **argv)
 	event_free(d.sighup);
 	if (d.stop_timer != NULL)
 		event_free(d.stop_timer);
-	if (d.status_timer != NULL)
-		event_free(d.status_timer);
-	if (d.watchdog != NULL)
-		event_free(d.watchdog);
-	free(d.status_sent);
+	service_free(&d);
 	event_base_free(d.base);
 	fflush(stdout);
 	return d.status;
