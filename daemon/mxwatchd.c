@@ -22,6 +22,8 @@
 #define EXIT_UNKNOWN 3
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
+/* After SIGTERM or SIGINT, the checks still running are cancelled after this long (seconds). */
+#define STOP_GRACE_S 3
 
 /* Prints the usage text to f. */
 static void
@@ -34,8 +36,9 @@ usage(FILE *f)
 	      "       mxwatchd -V                              print the versions and exit\n"
 	      "\n"
 	      "The configuration defaults to " DEFAULT_CONFIG ".\n"
-	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 a check could not\n"
-	      "be stored; 64 usage, 78 bad configuration.\n",
+	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 unknown (a check\n"
+	      "could not be stored, or a signal stopped the run before every domain was\n"
+	      "checked); 64 usage, 78 bad configuration.\n",
 	      f);
 }
 
@@ -63,6 +66,20 @@ load_config(const char *path, struct prov **prov)
 		return NULL;
 	}
 	return c;
+}
+
+/* Sets the log level: --log-level when given, else the configuration's log.level, else
+ * info. Called at start and after each reload that worked. */
+static void
+apply_log_level(const struct daemon *d, const struct cfg *c)
+{
+	enum log_level level = LOG_LEVEL_INFO;
+
+	if (d->log_level_given)
+		return;
+	if (c->log_level != NULL && !log_parse_level(c->log_level, &level))
+		level = LOG_LEVEL_INFO; /* cfg_load accepts only the four names */
+	log_set_level(level);
 }
 
 /* Prints or logs one change. */
@@ -146,28 +163,43 @@ delivered(void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
-/* --once is over. */
+/* The exit status of --once, the Nagios convention: 3 (unknown) when a check could not be
+ * stored (store_status -1) or a signal stopped the run before every domain's check was
+ * stored; else 2 when a finding is critical, 1 when one is a warning, 0. */
+static int
+once_status(const struct daemon *d, int store_status)
+{
+	struct monitor_stats st;
+
+	monitor_get_stats(d->m, &st);
+	if (d->stopping && st.checks < st.domains) {
+		log_warnx("interrupted: %llu of %zu domains checked, the run is incomplete: exit "
+			  "status 3 (unknown)",
+			  (unsigned long long)st.checks, st.domains);
+		return EXIT_UNKNOWN;
+	}
+	if (store_status != 0)
+		return EXIT_UNKNOWN;
+	if (st.findings[SEV_CRITICAL] > 0)
+		return 2;
+	if (st.findings[SEV_WARNING] > 0)
+		return 1;
+	return 0;
+}
+
+/* --once started every domain's check and each is over (stored, or cancelled after a
+ * signal): deliver what is due and leave, or after a signal leave at once. */
 static void
 once_done(int status, void *arg)
 {
 	struct daemon *d = arg;
 
-	struct monitor_stats st;
-
-	monitor_get_stats(d->m, &st);
-	/* The Nagios convention: 3 unknown (a check could not be stored), 2 critical, 1 warning. */
-	if (status != 0)
-		d->status = EXIT_UNKNOWN;
-	else if (st.findings[SEV_CRITICAL] > 0)
-		d->status = 2;
-	else if (st.findings[SEV_WARNING] > 0)
-		d->status = 1;
-	else
-		d->status = 0;
-	if (d->dl != NULL)
+	d->once_over = true;
+	d->status = once_status(d, status);
+	if (d->dl != NULL && !d->stopping)
 		deliver_when_idle(d->dl, 0, delivered, d); /* send what is due, then leave */
 	else
-		event_base_loopexit(d->base, NULL);
+		event_base_loopexit(d->base, NULL); /* what is not sent stays in the outbox */
 }
 
 /* The monitor has stopped: leave the loop. */
@@ -176,6 +208,8 @@ stopped(void *arg)
 {
 	struct daemon *d = arg;
 
+	if (d->once && !d->once_over)
+		d->status = once_status(d, 0); /* a signal came before every check started */
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -190,24 +224,31 @@ stop_timeout(evutil_socket_t fd, short what, void *arg)
 	d->r = NULL;
 }
 
-/* SIGTERM or SIGINT: stop scheduling, let running checks finish, commit, exit. */
+/* SIGTERM or SIGINT: stop scheduling, let running checks finish, commit, exit. Deliveries
+ * in flight are cancelled (they stay in the outbox). */
 static void
 on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	struct timeval grace = {3, 0};
+	struct timeval grace = {STOP_GRACE_S, 0};
 
-	log_info("stopping (signal %d)", (int)sig);
+	log_info("stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	d->ready = false;
 	d->stopping = true;
 	service_tell(d, sdnotify_stopping);
 	service_status(d, true);
-	d->status = d->once ? EXIT_UNKNOWN : 0; /* a cut-short --once checked not everything */
 	event_del(d->sigterm);
 	event_del(d->sigint);
 	d->stop_timer = evtimer_new(d->base, stop_timeout, d);
 	evtimer_add(d->stop_timer, &grace);
 	monitor_stop(d->m, stopped, d);
+}
+
+/* SIGHUP during --once: the run goes on with the configuration it started with. */
+static void
+on_hup_once(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("SIGHUP ignored: --once runs with the configuration it started with");
 }
 
 /* Tells whether two listen addresses (NULL: off) are the same. */
@@ -271,6 +312,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		reloaded(d, false);
 		return;
 	}
+	apply_log_level(d, c); /* before the lines below: they follow the new level */
 	if (move) {
 		web_free(d->web);
 		d->web = web;
@@ -356,6 +398,7 @@ main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			log_set_level(level);
+			d.log_level_given = true;
 			break;
 		case 'V': {
 			char *v = version_text("mxwatchd");
@@ -385,12 +428,7 @@ main(int argc, char **argv)
 		cfg_free(c);
 		return 0;
 	}
-	if (c->log_level != NULL) {
-		enum log_level level;
-
-		if (log_parse_level(c->log_level, &level))
-			log_set_level(level);
-	}
+	apply_log_level(&d, c);
 	signal(SIGPIPE, SIG_IGN);
 	log_route_libevent();
 	if ((d.base = event_base_new()) == NULL)
@@ -433,7 +471,6 @@ main(int argc, char **argv)
 		free(err);
 		err = NULL;
 	}
-	log_info("%zu domains, state %s", c->ndomains, c->state);
 	d.interval_s = c->interval_s;
 	monitor_set_config(d.m, c, d.prov, &err);
 	d.prov = NULL; /* the monitor owns it now */
@@ -442,13 +479,13 @@ main(int argc, char **argv)
 	d.reload_at = time(NULL);
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
-	d.sighup = evsignal_new(d.base, SIGHUP, on_reload, &d);
+	d.sighup = evsignal_new(d.base, SIGHUP, d.once ? on_hup_once : on_reload, &d);
 	event_add(d.sigterm, NULL);
 	event_add(d.sigint, NULL);
+	event_add(d.sighup, NULL);
 	if (d.once) {
 		monitor_run_once(d.m, once_done, &d);
 	} else {
-		event_add(d.sighup, NULL);
 		monitor_start(d.m);
 		d.ready = true; /* configuration loaded, store open, first cycle scheduled */
 		d.service = true;

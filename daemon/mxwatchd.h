@@ -30,7 +30,9 @@ struct daemon {
 	bool json;
 	bool once;
 	bool dry_run;
+	bool log_level_given; /* --log-level was given: it wins over log.level */
 	int status;
+	bool once_over; /* --once: every check was started and is over */
 	struct event *sigterm, *sigint, *sighup, *stop_timer;
 	/* The HTTP endpoint (NULL when off and with --once) and the address it listens on. */
 	struct web *web;
