@@ -1,6 +1,7 @@
 /* mxwatchd: the monitoring daemon. Wires lib/ together; all logic lives there. */
 #include "config.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "endpoint.h"
 #include "log.h"
@@ -32,7 +34,7 @@ usage(FILE *f)
 	fputs("usage: mxwatchd [-c FILE] [--log-level LEVEL]   run, checking domains on schedule\n"
 	      "       mxwatchd [-c FILE] -t                    check the configuration and exit\n"
 	      "       mxwatchd [-c FILE] --once [--json]       check every domain once and exit\n"
-	      "       add --dry-run to print the notifications (JSON lines) instead of sending\n"
+	      "       add --dry-run to print the notifications, sending and storing nothing\n"
 	      "       mxwatchd -V                              print the versions and exit\n"
 	      "\n"
 	      "The configuration defaults to " DEFAULT_CONFIG ".\n"
@@ -333,6 +335,20 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	reloaded(d, true);
 }
 
+/* The state database to open. A dry run writes nothing (the monitor rolls back what it
+ * would store); of a database that does not exist yet it works on an empty one in memory,
+ * so that it does not create the file either. */
+static const char *
+state_path(const struct daemon *d, const struct cfg *c)
+{
+	if (d->dry_run && access(c->state, F_OK) != 0 && errno == ENOENT) {
+		log_info("dry run: %s does not exist: starting from an empty state in memory",
+			 c->state);
+		return ":memory:";
+	}
+	return c->state;
+}
+
 /* Builds the resolver options from the configuration. */
 static void
 resolver_options(const struct cfg *c, struct dns_options *o)
@@ -434,7 +450,8 @@ main(int argc, char **argv)
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	resolver_options(c, &o);
-	if (store_open(c->state, &d.st, &err) != 0 || (d.r = dns_new(d.base, &o, &err)) == NULL) {
+	if (store_open(state_path(&d, c), &d.st, &err) != 0 ||
+	    (d.r = dns_new(d.base, &o, &err)) == NULL) {
 		log_warnx("%s", err);
 		free(err);
 		store_close(d.st);

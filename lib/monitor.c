@@ -60,6 +60,7 @@ struct monitor {
 	void *stopped_arg;
 	struct monitor_stats stats;
 	struct alerting *alerting;
+	bool dry_run; /* every batch is rolled back: the store is read, never written */
 	bool window[HEALTH_WINDOW]; /* the last checks: true when one failed */
 	size_t window_next, window_n;
 	bool unhealthy;
@@ -203,7 +204,9 @@ commit(struct monitor *m)
 			return;
 		}
 	}
-	if (store_commit(m->st, &err) != 0) {
+	if (m->dry_run) {
+		store_rollback(m->st);
+	} else if (store_commit(m->st, &err) != 0) {
 		report(m, err);
 		store_rollback(m->st);
 		return;
@@ -527,10 +530,11 @@ monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 	return m;
 }
 
-/* Switches notifications to a dry run. */
+/* Switches to a dry run: notifications printed, every batch rolled back. */
 void
 monitor_set_dry_run(struct monitor *m, FILE *f)
 {
+	m->dry_run = true;
 	alerting_free(m->alerting);
 	m->alerting = alerting_new(f);
 }

@@ -37,7 +37,9 @@ struct monitor_events {
  * (store_set_flush), so a delivery mark first commits the open batch with its notifications. */
 struct monitor *monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 			    const struct monitor_events *ev);
-/* Prints notifications to f instead of queueing them in the outbox (mxwatchd --dry-run). */
+/* Makes the monitor a dry run (mxwatchd --dry-run): notifications are printed to f instead
+ * of queued in the outbox, and every batch is rolled back instead of committed, so the
+ * store is read but never written (each check compares with the stored state). */
 void monitor_set_dry_run(struct monitor *m, FILE *f);
 
 /* Frees the monitor and every configuration it holds; call after it stopped. */
