@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "endpoint.h"
 #include "log.h"
 #include "mxwatchd.h"
@@ -42,46 +43,6 @@ usage(FILE *f)
 	      "could not be stored, or a signal stopped the run before every domain was\n"
 	      "checked); 64 usage, 78 bad configuration.\n",
 	      f);
-}
-
-/* Loads the configuration, printing every error; returns NULL when it is not valid. */
-static struct cfg *
-load_config(const char *path, struct prov **prov)
-{
-	struct cfg *c = NULL;
-	char *err = NULL;
-
-	if (cfg_load(path, &c, &err) != 0) {
-		char *save = NULL;
-
-		for (char *line = strtok_r(err, "\n", &save); line != NULL;
-		     line = strtok_r(NULL, "\n", &save))
-			log_warnx("%s", line);
-		free(err);
-		return NULL;
-	}
-	if (prov_load_for(c->providers.data_dir, (const char *const *)c->providers.cdn_ranges,
-			  c->providers.ncdn_ranges, prov, &err) != 0) {
-		log_warnx("%s", err);
-		free(err);
-		cfg_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-/* Sets the log level: --log-level when given, else the configuration's log.level, else
- * info. Called at start and after each reload that worked. */
-static void
-apply_log_level(const struct daemon *d, const struct cfg *c)
-{
-	enum log_level level = LOG_LEVEL_INFO;
-
-	if (d->log_level_given)
-		return;
-	if (c->log_level != NULL && !log_parse_level(c->log_level, &level))
-		level = LOG_LEVEL_INFO; /* cfg_load accepts only the four names */
-	log_set_level(level);
 }
 
 /* Prints or logs one change. */
@@ -253,86 +214,11 @@ on_hup_once(evutil_socket_t sig, short what, void *arg)
 	log_info("SIGHUP ignored: --once runs with the configuration it started with");
 }
 
-/* Tells whether two listen addresses (NULL: off) are the same. */
-static bool
-same_listen(const char *a, const char *b)
-{
-	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
-
-/* A reload is over (ok: the new configuration runs): the service is ready again. */
-static void
-reloaded(struct daemon *d, bool ok)
-{
-	d->reload_failed = !ok;
-	service_tell(d, sdnotify_ready);
-	service_status(d, true);
-}
-
-/* SIGHUP: reload the configuration whole, or keep the old one. A changed http.listen moves
- * the endpoint; when the new address cannot be listened on, the reload fails. */
+/* SIGHUP: reload the configuration. */
 static void
 on_reload(evutil_socket_t sig, short what, void *arg)
 {
-	struct daemon *d = arg;
-	unsigned interval_s;
-	struct prov *prov = NULL;
-	struct cfg *c;
-	struct web *web = NULL;
-	bool move;
-	char *err = NULL;
-
-	if (d->stopping) {
-		log_info("stopping: the reload is ignored");
-		return;
-	}
-	service_tell(d, sdnotify_reloading);
-	d->reload_ok = false;
-	if ((c = load_config(d->config_path, &prov)) == NULL) {
-		log_warnx("reload failed: keeping the running configuration");
-		reloaded(d, false);
-		return;
-	}
-	/* An endpoint that a failed move left down is started again by any reload. */
-	move =
-	    !same_listen(d->listen, c->http_listen) || (c->http_listen != NULL && d->web == NULL);
-	if (move && c->http_listen != NULL &&
-	    (web = endpoint_move(d, c->http_listen, &err)) == NULL) {
-		log_warnx("reload failed: %s: keeping the running configuration", err);
-		free(err);
-		cfg_free(c);
-		prov_free(prov);
-		reloaded(d, false);
-		return;
-	}
-	interval_s = c->interval_s;
-	if (monitor_set_config(d->m, c, prov, &err) != 0) {
-		log_warnx("reload failed: %s", err);
-		free(err);
-		web_free(web);
-		endpoint_restore(d);
-		reloaded(d, false);
-		return;
-	}
-	apply_log_level(d, c); /* before the lines below: they follow the new level */
-	if (move) {
-		web_free(d->web);
-		d->web = web;
-		free(d->listen);
-		d->listen = c->http_listen != NULL ? xstrdup(c->http_listen) : NULL;
-		if (d->listen != NULL)
-			log_info("HTTP endpoint moved to %s", d->listen);
-		else
-			log_info("HTTP endpoint off");
-	}
-	d->cfg = c;
-	d->reload_ok = true;
-	d->reload_at = time(NULL);
-	if (d->dl != NULL)
-		deliver_set_config(d->dl, c); /* c stays alive: the monitor holds it */
-	d->interval_s = interval_s;
-	log_info("configuration reloaded: %zu domains", c->ndomains);
-	reloaded(d, true);
+	conf_reload(arg);
 }
 
 /* The state database to open. A dry run writes nothing (the monitor rolls back what it
@@ -435,7 +321,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((c = load_config(d.config_path, &d.prov)) == NULL)
+	if ((c = conf_load(d.config_path, &d.prov)) == NULL)
 		return EXIT_CONFIG;
 	if (test) {
 		prov_free(d.prov);
@@ -444,7 +330,7 @@ main(int argc, char **argv)
 		cfg_free(c);
 		return 0;
 	}
-	apply_log_level(&d, c);
+	conf_log_level(&d, c);
 	signal(SIGPIPE, SIG_IGN);
 	log_route_libevent();
 	if ((d.base = event_base_new()) == NULL)

@@ -1,5 +1,6 @@
 /* mxwatchd: the state of one running daemon, shared by its modules in daemon/ (mxwatchd.c
- * wires lib/ together; service.c talks to the service manager; endpoint.c answers HTTP). */
+ * wires lib/ together; conf.c loads and reloads the configuration; service.c talks to the
+ * service manager; endpoint.c answers HTTP). */
 #ifndef MXW_MXWATCHD_H
 #define MXW_MXWATCHD_H
 
