@@ -8,22 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-#include <time.h>
-
-#include "cfg.h"
 #include "check.h"
+#include "cli.h"
 #include "dns.h"
 #include "dns_fmt.h"
 #include "log.h"
-#include "snap.h"
-#include "store.h"
 #include "xmalloc.h"
 
-#define DEFAULT_CONFIG "/etc/mxwatch/mxwatch.yaml"
-
-#define EXIT_UNKNOWN 3
-#define EXIT_USAGE 64
+#define EXIT_UNKNOWN CLI_EXIT_UNKNOWN
+#define EXIT_USAGE CLI_EXIT_USAGE
 
 struct dig_run;
 
@@ -47,26 +40,34 @@ struct dig_run {
 static void
 usage(FILE *f)
 {
-	fputs("usage: mxwatch dig NAME TYPE [--server HOST:PORT]... [--json] [--timeout MS]\n"
-	      "                   [--tries N] [--max-inflight N]\n"
-	      "       mxwatch dig --batch FILE [same options]\n"
-	      "       mxwatch history DOMAIN [-c FILE | --state DB] [--limit N] [--json]\n"
+	fputs("usage: mxwatch status [-c FILE | --state DB] [--json]\n"
 	      "       mxwatch show DOMAIN [-c FILE | --state DB] [--json]\n"
+	      "       mxwatch history DOMAIN [-c FILE | --state DB] [--limit N] [--json]\n"
 	      "       mxwatch check DOMAIN [--ses-region R] [--mail-from NAME] [--ip ADDR]...\n"
 	      "                     [--server HOST:PORT]... [--json] [...]\n"
+	      "       mxwatch dig NAME TYPE [--server HOST:PORT]... [--json] [--timeout MS]\n"
+	      "                   [--tries N] [--max-inflight N]\n"
+	      "       mxwatch dig --batch FILE [same options]\n"
 	      "\n"
+	      "status   what mxwatchd's state database says now: the domains, the findings\n"
+	      "         firing (critical first), the notifications waiting or given up per\n"
+	      "         sink, the resolver's health. Exit status: 0 nothing firing, 1 warnings,\n"
+	      "         2 critical, 3 no readable state or no check finished yet.\n"
+	      "show     prints the last known record sets of DOMAIN.\n"
+	      "history  lists the recorded changes of DOMAIN, newest first.\n"
+	      "         These three read the state database named by the configuration\n"
+	      "         (default " CLI_DEFAULT_CONFIG ") or given with --state, and only\n"
+	      "         read it: mxwatchd may run meanwhile.\n"
+	      "check    looks up the mail DNS of DOMAIN once, without any state, and reports\n"
+	      "         what is wrong. Exit status: 2 critical, 1 warnings, 3 lookups failed,\n"
+	      "         0 nothing wrong.\n"
 	      "dig      asks for one record set, or for every \"NAME TYPE\" line of FILE (- for\n"
 	      "         standard input) at once, and prints the outcome, the TTLs and the\n"
 	      "         records. --server may be repeated; without it /etc/resolv.conf is used.\n"
 	      "         Exit status: 0 when every outcome is authoritative (answer, nodata,\n"
 	      "         nxdomain); 3 when any is unknown (servfail, refused, timeout, error).\n"
-	      "history  lists the recorded changes of DOMAIN, newest first.\n"
-	      "show     prints the last known record sets of DOMAIN.\n"
-	      "         Both read the state database named by the configuration (default\n"
-	      "         " DEFAULT_CONFIG ") or given with --state.\n"
-	      "check    looks up the mail DNS of DOMAIN once, without any state, and reports\n"
-	      "         what is wrong (mxwatch check --help lists all its options). Exit\n"
-	      "         status: 2 critical, 1 warnings, 3 lookups failed, 0 nothing wrong.\n",
+	      "\n"
+	      "mxwatch COMMAND --help lists the options of a command.\n",
 	      f);
 }
 
@@ -284,252 +285,6 @@ usage:
 	return EXIT_USAGE;
 }
 
-/* Formats a Unix time as "2026-11-23 06:40:12 UTC" (or "never" for 0) into buf. */
-static const char *
-fmt_time(int64_t t, char *buf, size_t size)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t == 0)
-		return "never";
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	return buf;
-}
-
-/* Formats a Unix time as ISO 8601 ("2026-11-23T06:40:12Z") into buf. */
-static const char *
-iso_time(int64_t t, char *buf, size_t size)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-/* Options shared by the commands that read the state database. */
-struct state_opts {
-	const char *config;
-	const char *state;
-	bool json;
-	long limit;
-	const char *domain;
-};
-
-/* Parses history/show options; returns -1 after printing an error. */
-static int
-parse_state_opts(int argc, char **argv, bool with_limit, struct state_opts *so)
-{
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"state", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	memset(so, 0, sizeof(*so));
-	so->config = DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:s:jn:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			so->config = optarg;
-			break;
-		case 's':
-			so->state = optarg;
-			break;
-		case 'j':
-			so->json = true;
-			break;
-		case 'n':
-			if (!with_limit ||
-			    parse_count("--limit", optarg, 1000000000, &so->limit) == -1)
-				return -1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "mxwatch: %s wants one DOMAIN\n", argv[0]);
-		return -1;
-	}
-	so->domain = argv[optind];
-	return 0;
-}
-
-/* Opens the state database named by the options; prints why not. */
-static struct store *
-open_state(const struct state_opts *so)
-{
-	struct cfg *c = NULL;
-	struct store *st = NULL;
-	char *err = NULL, *path;
-	struct stat sb;
-
-	if (so->state != NULL) {
-		path = xstrdup(so->state);
-	} else {
-		if (cfg_load(so->config, &c, &err) != 0) {
-			fprintf(stderr, "%s\n", err);
-			free(err);
-			return NULL;
-		}
-		path = xstrdup(c->state);
-		cfg_free(c);
-	}
-	if (stat(path, &sb) != 0) {
-		fprintf(stderr, "mxwatch: no state database at %s (has mxwatchd run yet?)\n", path);
-		free(path);
-		return NULL;
-	}
-	if (store_open(path, &st, &err) != 0) {
-		fprintf(stderr, "mxwatch: %s\n", err);
-		free(err);
-	}
-	free(path);
-	return st;
-}
-
-/* Prints one history entry. */
-static int
-print_change(const struct store_change *c, void *arg)
-{
-	const struct state_opts *so = arg;
-	json_t *before = json_loads(c->before, 0, NULL), *after = json_loads(c->after, 0, NULL);
-	char tb[40];
-
-	if (so->json) {
-		json_t *o = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:O, s:O}", "at", iso_time(c->at, tb, sizeof(tb)),
-		    "domain", c->domain, "name", c->name, "rrtype", c->rrtype, "before",
-		    before ? before : json_null(), "after", after ? after : json_null());
-		char *line = json_dumps(o, JSON_COMPACT);
-
-		puts(line);
-		free(line);
-		json_decref(o);
-	} else {
-		char *what = snap_describe(before, after, "\n  ");
-
-		printf("%s  %s %s\n  %s\n", fmt_time(c->at, tb, sizeof(tb)), c->name, c->rrtype,
-		       what);
-		free(what);
-	}
-	json_decref(before);
-	json_decref(after);
-	return 0;
-}
-
-/* mxwatch history: the recorded changes of a domain. */
-static int
-cmd_history(int argc, char **argv)
-{
-	struct state_opts so;
-	struct store *st;
-	char *err = NULL, *canon;
-	int rc = 0;
-
-	if (parse_state_opts(argc, argv, true, &so) != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if ((st = open_state(&so)) == NULL)
-		return EXIT_UNKNOWN;
-	canon = xstrdup(so.domain);
-	for (char *p = canon; *p; p++)
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	if (*canon && canon[strlen(canon) - 1] == '.')
-		canon[strlen(canon) - 1] = '\0';
-	if (store_history(st, canon, (size_t)so.limit, print_change, &so, &err) != 0) {
-		fprintf(stderr, "mxwatch: %s\n", err);
-		free(err);
-		rc = EXIT_UNKNOWN;
-	}
-	free(canon);
-	store_close(st);
-	return rc;
-}
-
-/* Prints one record set of a snapshot. */
-static void
-print_set(const struct snap_set *set)
-{
-	char tb[16];
-
-	printf("%s %s %s", set->name, dns_type_name(set->type, tb, sizeof(tb)),
-	       dns_outcome_name(set->outcome));
-	if (!dns_outcome_is_known(set->outcome))
-		printf(" (last known: %s)",
-		       dns_outcome_is_known(set->known) ? dns_outcome_name(set->known) : "nothing");
-	if (set->nrecords > 0)
-		printf(" ttl %u", set->ttl);
-	putchar('\n');
-	for (size_t i = 0; i < set->ncnames; i++)
-		printf("  cname %s\n", set->cnames[i]);
-	for (size_t i = 0; i < set->nrecords; i++)
-		printf("  %s\n", set->records[i]);
-}
-
-/* mxwatch show: the last known state of a domain. */
-static int
-cmd_show(int argc, char **argv)
-{
-	struct state_opts so;
-	struct store *st;
-	struct store_domain d;
-	struct snap *snap = NULL;
-	char *err = NULL, *text = NULL, t1[40], t2[40];
-	int found, rc = 0;
-
-	if (parse_state_opts(argc, argv, false, &so) != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if ((st = open_state(&so)) == NULL)
-		return EXIT_UNKNOWN;
-	found = store_get_domain(st, so.domain, &d, &text, &err);
-	if (found < 0 || (text != NULL && snap_load(text, &snap, &err) != 0)) {
-		fprintf(stderr, "mxwatch: %s\n", err);
-		free(err);
-		rc = EXIT_UNKNOWN;
-	} else if (found == 0) {
-		fprintf(stderr, "mxwatch: %s is not in the state database\n", so.domain);
-		rc = EXIT_UNKNOWN;
-	} else if (so.json) {
-		json_t *sets = json_array(), *o;
-		char *line;
-
-		for (size_t i = 0; snap && i < snap->nsets; i++)
-			json_array_append_new(sets, snap_set_json(&snap->sets[i]));
-		o = json_pack("{s:s, s:o, s:o, s:I, s:o}", "domain", so.domain, "last_check",
-			      d.last_check ? json_string(iso_time(d.last_check, t1, sizeof(t1)))
-					   : json_null(),
-			      "next_due",
-			      d.next_due ? json_string(iso_time(d.next_due, t2, sizeof(t2)))
-					 : json_null(),
-			      "changes", (json_int_t)d.nchanges, "sets", sets);
-		line = json_dumps(o, JSON_COMPACT);
-		puts(line);
-		free(line);
-		json_decref(o);
-	} else {
-		printf("%s: last checked %s, next due %s, changes recorded: %lld\n", so.domain,
-		       fmt_time(d.last_check, t1, sizeof(t1)), fmt_time(d.next_due, t2, sizeof(t2)),
-		       (long long)d.nchanges);
-		for (size_t i = 0; snap && i < snap->nsets; i++)
-			print_set(&snap->sets[i]);
-	}
-	snap_free(snap);
-	free(text);
-	store_close(st);
-	return rc;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -544,6 +299,8 @@ main(int argc, char **argv)
 		return cmd_history(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -1,0 +1,485 @@
+/* mxwatch status: what mxwatchd's state database says now, for a person woken at night or a
+ * monitoring system (Nagios exit status, or one JSON object). Only reads the database: it
+ * works whether mxwatchd runs or not, and never holds it up. Sink names only: no URL, key
+ * or secret is in the database, nor printed. */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "cli.h"
+#include "severity.h"
+#include "store.h"
+#include "store_query.h"
+#include "xmalloc.h"
+
+/* A firing finding, copied out of the store. */
+struct status_firing {
+	char *domain, *rule, *subject;
+	enum severity severity;
+	int64_t since;
+};
+
+/* The outbox of a sink, copied out of the store (or only configured: all zero). */
+struct status_sink {
+	char *name;
+	int64_t pending, oldest, next_attempt, dead;
+	int attempts;
+	char *last_error, *dead_error; /* NULL: none */
+};
+
+/* Everything status prints, read in one transaction. */
+struct status {
+	char *path;
+	int64_t now;
+	struct store_summary sum;
+	int64_t unhealthy_since; /* 0: the resolver is healthy */
+	struct status_firing *firing;
+	size_t nfiring;
+	size_t count[SEV_CRITICAL + 1];
+	struct status_sink *sinks;
+	size_t nsinks;
+	int64_t pending, dead;
+};
+
+/* The exit statuses and their names, Nagios style. */
+enum { ST_OK = 0, ST_WARNING = 1, ST_CRITICAL = 2, ST_UNKNOWN = 3 };
+static const char *const status_names[] = {"ok", "warning", "critical", "unknown"};
+
+/* Prints the help of status to f, or (not full) its synopsis and where the help is. */
+static void
+status_usage(FILE *f, bool full)
+{
+	fputs("usage: mxwatch status [-c FILE | --state DB] [--json]\n", f);
+	if (!full) {
+		fprintf(f, "mxwatch status --help lists the options.\n");
+		return;
+	}
+	fputs("\n"
+	      "Prints what the state database of mxwatchd says now: how many domains are\n"
+	      "checked and when the last check finished, the resolver's health, the findings\n"
+	      "firing (critical first, with their domain, rule, subject and since when), and per\n"
+	      "sink the notifications waiting in the outbox (how many, the oldest) and those\n"
+	      "given up. The database is only read: mxwatchd may run meanwhile.\n"
+	      "\n"
+	      "  -c, --config FILE   find the state database through this configuration\n"
+	      "                      (default " CLI_DEFAULT_CONFIG "); its sinks are\n"
+	      "                      listed even when nothing waits for them\n"
+	      "  -s, --state DB      read this state database; no configuration is read\n"
+	      "  -j, --json          one JSON object\n"
+	      "  -h, --help          print this help\n"
+	      "\n"
+	      "Exit status: 0 nothing firing, 1 warnings firing, 2 critical findings firing or\n"
+	      "the resolver unhealthy, 3 no readable state database or no check finished yet,\n"
+	      "64 usage error.\n",
+	      f);
+}
+
+/* Parses the options; returns 0 to go on, 1 when the help was printed, -1 after printing a
+ * usage error. */
+static int
+status_parse(int argc, char **argv, const char **config, const char **state, bool *json)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"state", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0; /* getopt's own messages would name "status" as the program */
+	while ((c = getopt_long(argc, argv, ":c:s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 's':
+			*state = optarg;
+			break;
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			status_usage(stdout, true);
+			return 1;
+		default:
+			cli_option_error("status", c, argv);
+			status_usage(stderr, false);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mxwatch: status takes no operand (\"%s\")\n", argv[optind]);
+		status_usage(stderr, false);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies one firing finding. */
+static int
+add_firing(const struct store_firing *f, void *arg)
+{
+	struct status *s = arg;
+	struct status_firing *x;
+
+	s->firing = xreallocarray(s->firing, s->nfiring + 1, sizeof(*s->firing));
+	x = &s->firing[s->nfiring++];
+	x->domain = xstrdup(f->domain);
+	x->rule = xstrdup(f->rule);
+	x->subject = xstrdup(f->subject);
+	x->severity = f->severity;
+	x->since = f->since;
+	s->count[f->severity]++;
+	return 0;
+}
+
+/* Adds a sink row named name, all zero. */
+static struct status_sink *
+add_sink(struct status *s, const char *name)
+{
+	struct status_sink *x;
+
+	s->sinks = xreallocarray(s->sinks, s->nsinks + 1, sizeof(*s->sinks));
+	x = &s->sinks[s->nsinks++];
+	memset(x, 0, sizeof(*x));
+	x->name = xstrdup(name);
+	return x;
+}
+
+/* Copies the outbox state of one sink. */
+static int
+add_sink_status(const struct store_sink_status *ss, void *arg)
+{
+	struct status *s = arg;
+	struct status_sink *x = add_sink(s, ss->sink);
+
+	x->pending = ss->pending;
+	x->oldest = ss->oldest;
+	x->next_attempt = ss->next_attempt;
+	x->attempts = ss->attempts;
+	x->dead = ss->dead;
+	x->last_error = ss->last_error ? xstrdup(ss->last_error) : NULL;
+	x->dead_error = ss->dead_error ? xstrdup(ss->dead_error) : NULL;
+	s->pending += ss->pending;
+	s->dead += ss->dead;
+	return 0;
+}
+
+/* Orders sinks by name. */
+static int
+sink_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct status_sink *)a)->name, ((const struct status_sink *)b)->name);
+}
+
+/* Adds the configured sinks the outbox has nothing of, then orders them all by name. */
+static void
+add_configured_sinks(struct status *s, const struct cfg *c)
+{
+	size_t n = s->nsinks;
+
+	for (size_t i = 0; c != NULL && i < c->nsinks; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < n && !known; j++)
+			known = strcmp(s->sinks[j].name, c->sinks[i].name) == 0;
+		if (!known)
+			add_sink(s, c->sinks[i].name);
+	}
+	if (s->nsinks > 1)
+		qsort(s->sinks, s->nsinks, sizeof(*s->sinks), sink_cmp);
+}
+
+/* Reads everything status prints in one read transaction. */
+static int
+status_read(struct store *st, struct status *s, char **errstr)
+{
+	if (store_begin_read(st, errstr) != 0)
+		return -1;
+	if (store_get_summary(st, &s->sum, errstr) != 0 ||
+	    store_get_meta(st, "resolver_unhealthy_since", &s->unhealthy_since, errstr) != 0 ||
+	    store_each_firing(st, 0, add_firing, s, errstr) != 0 ||
+	    store_each_sink_status(st, add_sink_status, s, errstr) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, errstr);
+}
+
+/* Frees what status read. */
+static void
+status_clear(struct status *s)
+{
+	for (size_t i = 0; i < s->nfiring; i++) {
+		free(s->firing[i].domain);
+		free(s->firing[i].rule);
+		free(s->firing[i].subject);
+	}
+	free(s->firing);
+	for (size_t i = 0; i < s->nsinks; i++) {
+		free(s->sinks[i].name);
+		free(s->sinks[i].last_error);
+		free(s->sinks[i].dead_error);
+	}
+	free(s->sinks);
+	free(s->path);
+}
+
+/* The exit status: what is firing first, then whether anything was checked at all. */
+static int
+status_code(const struct status *s)
+{
+	if (s->count[SEV_CRITICAL] > 0 || s->unhealthy_since > 0)
+		return ST_CRITICAL;
+	if (s->count[SEV_WARNING] > 0)
+		return ST_WARNING;
+	if (s->sum.checked == 0)
+		return ST_UNKNOWN;
+	return ST_OK;
+}
+
+/* Prints the first line: the verdict and why. */
+static void
+print_verdict(const struct status *s, int code)
+{
+	static const char *const verdicts[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	const char *sep = "";
+
+	printf("%s: ", verdicts[code]);
+	if (s->unhealthy_since > 0) {
+		fputs("the resolver is unhealthy", stdout);
+		sep = "; ";
+	}
+	if (s->nfiring > 0) {
+		fputs(sep, stdout);
+		sep = "";
+		for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--) {
+			if (s->count[sev] == 0)
+				continue;
+			printf("%s%zu %s", sep, s->count[sev], severity_name((enum severity)sev));
+			sep = ", ";
+		}
+		fputs(" firing", stdout);
+	} else if (s->unhealthy_since == 0) {
+		fputs(s->sum.checked == 0 ? "no check has finished yet" : "nothing firing", stdout);
+	}
+	putchar('\n');
+}
+
+/* Prints the domains line. */
+static void
+print_domains(const struct status *s)
+{
+	char tb[40], ab[24];
+
+	fputs("domains:  ", stdout);
+	if (s->sum.domains == 0) {
+		puts("none yet");
+		return;
+	}
+	if (s->sum.checked == 0) {
+		printf("%lld known, none checked yet\n", (long long)s->sum.domains);
+		return;
+	}
+	if (s->sum.checked < s->sum.domains)
+		printf("%lld known, ", (long long)s->sum.domains);
+	printf("%lld checked, the last check finished %s (%s ago)\n", (long long)s->sum.checked,
+	       cli_fmt_time(s->sum.last_check, tb, sizeof(tb)),
+	       cli_fmt_age(s->now - s->sum.last_check, ab, sizeof(ab)));
+}
+
+/* Prints the firing findings, grouped by severity, most severe first, in aligned columns. */
+static void
+print_firing(const struct status *s)
+{
+	int wd = 0, wr = 0, ws = 0, group = -1;
+	char tb[40], ab[24];
+
+	if (s->nfiring == 0) {
+		puts("firing:   nothing");
+		return;
+	}
+	puts("firing:");
+	for (size_t i = 0; i < s->nfiring; i++) {
+		const struct status_firing *f = &s->firing[i];
+
+		wd = (int)strlen(f->domain) > wd ? (int)strlen(f->domain) : wd;
+		wr = (int)strlen(f->rule) > wr ? (int)strlen(f->rule) : wr;
+		ws = (int)strlen(f->subject) > ws ? (int)strlen(f->subject) : ws;
+	}
+	for (size_t i = 0; i < s->nfiring; i++) {
+		const struct status_firing *f = &s->firing[i];
+
+		if ((int)f->severity != group) {
+			group = (int)f->severity;
+			printf("  %s (%zu)\n", severity_name(f->severity), s->count[f->severity]);
+		}
+		printf("    %-*s  %-*s  %-*s  since %s (%s)\n", wd, f->domain, wr, f->rule, ws,
+		       f->subject, cli_fmt_time(f->since, tb, sizeof(tb)),
+		       cli_fmt_age(s->now - f->since, ab, sizeof(ab)));
+	}
+}
+
+/* Prints the outbox of each sink. */
+static void
+print_outbox(const struct status *s)
+{
+	int wn = 0;
+	char tb[40], ab[24];
+
+	if (s->nsinks == 0) {
+		puts("outbox:   nothing pending, none dead");
+		return;
+	}
+	puts("outbox:");
+	for (size_t i = 0; i < s->nsinks; i++)
+		wn = (int)strlen(s->sinks[i].name) > wn ? (int)strlen(s->sinks[i].name) : wn;
+	for (size_t i = 0; i < s->nsinks; i++) {
+		const struct status_sink *k = &s->sinks[i];
+
+		printf("  %-*s  ", wn, k->name);
+		if (k->pending == 0) {
+			fputs("nothing pending", stdout);
+		} else {
+			printf("%lld pending since %s (%s), ", (long long)k->pending,
+			       cli_fmt_time(k->oldest, tb, sizeof(tb)),
+			       cli_fmt_age(s->now - k->oldest, ab, sizeof(ab)));
+			if (k->attempts == 0)
+				fputs("not tried yet", stdout);
+			else
+				printf("%d attempt%s, the last: %s", k->attempts,
+				       k->attempts == 1 ? "" : "s",
+				       k->last_error ? k->last_error : "failed");
+		}
+		if (k->dead == 0)
+			puts("; none dead");
+		else
+			printf("; %lld dead, the latest: %s\n", (long long)k->dead,
+			       k->dead_error ? k->dead_error : "given up");
+	}
+}
+
+/* Prints the status for a person. */
+static void
+print_text(const struct status *s, int code)
+{
+	char tb[40], ab[24];
+
+	print_verdict(s, code);
+	printf("state:    %s\n", s->path);
+	print_domains(s);
+	if (s->unhealthy_since > 0)
+		printf("resolver: UNHEALTHY since %s (%s): most checks fail at once; per-domain "
+		       "alerts are held\n",
+		       cli_fmt_time(s->unhealthy_since, tb, sizeof(tb)),
+		       cli_fmt_age(s->now - s->unhealthy_since, ab, sizeof(ab)));
+	else
+		puts("resolver: healthy");
+	print_firing(s);
+	print_outbox(s);
+}
+
+/* A Unix time as JSON: null for 0 (never). */
+static json_t *
+json_time(int64_t t)
+{
+	return t > 0 ? json_integer((json_int_t)t) : json_null();
+}
+
+/* A string or null. */
+static json_t *
+json_string_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* Prints the status as one JSON object. */
+static void
+print_json(const struct status *s, int code)
+{
+	json_t *firing = json_array(), *sinks = json_array(), *o;
+	char *line;
+
+	for (size_t i = 0; i < s->nfiring; i++) {
+		const struct status_firing *f = &s->firing[i];
+
+		json_array_append_new(firing, json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain",
+							f->domain, "rule", f->rule, "severity",
+							severity_name(f->severity), "subject",
+							f->subject, "since", (json_int_t)f->since));
+	}
+	for (size_t i = 0; i < s->nsinks; i++) {
+		const struct status_sink *k = &s->sinks[i];
+
+		json_array_append_new(
+		    sinks, json_pack("{s:s, s:I, s:o, s:i, s:o, s:o, s:I, s:o}", "name", k->name,
+				     "pending", (json_int_t)k->pending, "oldest_pending",
+				     json_time(k->oldest), "attempts", k->attempts, "last_error",
+				     json_string_or_null(k->last_error), "next_attempt",
+				     json_time(k->pending > 0 ? k->next_attempt : 0), "dead",
+				     (json_int_t)k->dead, "last_dead_error",
+				     json_string_or_null(k->dead_error)));
+	}
+	o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:b, s:o, s:I, s:{s:I, s:I, s:I}, s:o, "
+		      "s:{s:I, s:I}, s:o}",
+		      "status", status_names[code], "state", s->path, "domains",
+		      (json_int_t)s->sum.domains, "checked", (json_int_t)s->sum.checked,
+		      "last_check", json_time(s->sum.last_check), "resolver_healthy",
+		      s->unhealthy_since == 0, "resolver_unhealthy_since",
+		      json_time(s->unhealthy_since), "firing_total", (json_int_t)s->nfiring,
+		      "firing_count", "critical", (json_int_t)s->count[SEV_CRITICAL], "warning",
+		      (json_int_t)s->count[SEV_WARNING], "info", (json_int_t)s->count[SEV_INFO],
+		      "firing", firing, "outbox", "pending", (json_int_t)s->pending, "dead",
+		      (json_int_t)s->dead, "sinks", sinks);
+	line = json_dumps(o, JSON_COMPACT);
+	puts(line);
+	free(line);
+	json_decref(o);
+}
+
+/* mxwatch status. */
+int
+cmd_status(int argc, char **argv)
+{
+	const char *config = CLI_DEFAULT_CONFIG, *state = NULL;
+	struct status s = {0};
+	struct store *st;
+	struct cfg *c = NULL;
+	char *err = NULL;
+	bool json = false;
+	int rc;
+
+	if ((rc = status_parse(argc, argv, &config, &state, &json)) != 0)
+		return rc > 0 ? 0 : CLI_EXIT_USAGE;
+	if ((st = cli_open_state(config, state, &c)) == NULL)
+		return CLI_EXIT_UNKNOWN;
+	s.path = xstrdup(state != NULL ? state : c->state);
+	s.now = (int64_t)time(NULL);
+	if (status_read(st, &s, &err) != 0) {
+		fprintf(stderr, "mxwatch: %s\n", err);
+		free(err);
+		rc = CLI_EXIT_UNKNOWN;
+	} else {
+		add_configured_sinks(&s, c);
+		rc = status_code(&s);
+		if (json)
+			print_json(&s, rc);
+		else
+			print_text(&s, rc);
+		if (fflush(stdout) != 0)
+			rc = CLI_EXIT_UNKNOWN;
+	}
+	store_close(st);
+	cfg_free(c);
+	status_clear(&s);
+	return rc;
+}
