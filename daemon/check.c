@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "check.h"
+#include "cli.h"
 #include "dns.h"
 #include "log.h"
 #include "probe.h"
@@ -21,9 +22,6 @@
 #include "rule.h"
 #include "snap.h"
 #include "xmalloc.h"
-
-#define CHECK_EXIT_UNKNOWN 3
-#define CHECK_EXIT_USAGE 64
 
 /* The checked domain and how to look it up, as given on the command line. */
 struct check_opts {
@@ -446,7 +444,7 @@ check_report(const struct check_opts *co, const struct prov *prov, const struct 
 	else if (warning)
 		status = 1;
 	else if (nunknown > 0 || !complete)
-		status = CHECK_EXIT_UNKNOWN;
+		status = CLI_EXIT_UNKNOWN;
 	else
 		status = 0;
 	return status;
@@ -465,18 +463,18 @@ cmd_check(int argc, char **argv)
 
 	if ((rc = check_parse(argc, argv, &co)) != 0) {
 		check_opts_clear(&co);
-		return rc > 0 ? 0 : CHECK_EXIT_USAGE;
+		return rc > 0 ? 0 : CLI_EXIT_USAGE;
 	}
 	if (prov_load_for(NULL, NULL, 0, &prov, &err) != 0 ||
 	    (snap = check_probe(&co, &complete, &err)) == NULL) {
 		fprintf(stderr, "mxwatch: %s\n", err);
 		free(err);
-		status = CHECK_EXIT_UNKNOWN;
+		status = CLI_EXIT_UNKNOWN;
 	} else {
 		status = check_report(&co, prov, snap, complete);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "mxwatch: cannot write the report: %s\n", strerror(errno));
-			status = CHECK_EXIT_UNKNOWN;
+			status = CLI_EXIT_UNKNOWN;
 		}
 	}
 	snap_free(snap);

@@ -8,8 +8,4 @@
  * looked up or the check could not run, else 0; 64 on a usage error. */
 int cmd_check(int argc, char **argv);
 
-/* Reads a whole number from 1 to max for option opt into *out; prints why not and returns
- * -1 when s is not one (in mxwatch.c, shared by its commands). */
-int parse_count(const char *opt, const char *s, long max, long *out);
-
 #endif

@@ -1,6 +1,7 @@
 /* What the commands of mxwatch share: option errors, the state database, times. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,24 @@ cli_option_error(const char *cmd, int c, char **argv)
 	else
 		fprintf(stderr, "mxwatch: %s: unknown option \"%.*s\"\n", cmd,
 			(int)strcspn(opt, "="), opt);
+}
+
+/* Reads a whole number option. */
+int
+parse_count(const char *opt, const char *s, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v <= 0 || v > max) {
+		fprintf(stderr, "mxwatch: %s wants a whole number from 1 to %ld, not \"%s\"\n", opt,
+			max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 /* Opens the state database read-only. */

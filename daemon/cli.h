@@ -24,6 +24,10 @@ int cmd_history(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
+/* Reads a whole number from 1 to max for option opt into *out; prints why not and returns
+ * -1 when s is not one. */
+int parse_count(const char *opt, const char *s, long max, long *out);
+
 /* Reports the getopt_long result c ('?' for an unknown option, ':' for a missing value) of
  * command cmd on stderr; argv is the command's. */
 void cli_option_error(const char *cmd, int c, char **argv);

@@ -15,9 +15,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define EXIT_UNKNOWN CLI_EXIT_UNKNOWN
-#define EXIT_USAGE CLI_EXIT_USAGE
-
 struct dig_run;
 
 /* One query of a dig run and, once answered, its rendering. */
@@ -156,24 +153,6 @@ dig_read_batch(struct dig_run *run, const char *path)
 	return rc;
 }
 
-/* Parses a positive integer option. */
-int
-parse_count(const char *opt, const char *s, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v <= 0 || v > max) {
-		fprintf(stderr, "mxwatch: %s wants a whole number from 1 to %ld, not \"%s\"\n", opt,
-			max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* mxwatch dig: resolves record sets through the async core and prints them. */
 static int
 cmd_dig(int argc, char **argv)
@@ -240,7 +219,7 @@ cmd_dig(int argc, char **argv)
 	}
 	if (batch != NULL ? dig_read_batch(&run, batch) == -1
 			  : dig_add(&run, argv[optind], argv[optind + 1], NULL) == -1) {
-		status = EXIT_USAGE;
+		status = CLI_EXIT_USAGE;
 		goto out;
 	}
 	run.base = event_base_new();
@@ -251,7 +230,7 @@ cmd_dig(int argc, char **argv)
 		fprintf(stderr, "mxwatch: %s\n", err);
 		free(err);
 		event_base_free(run.base);
-		status = EXIT_USAGE;
+		status = CLI_EXIT_USAGE;
 		goto out;
 	}
 	for (size_t i = 0; i < run.n; i++)
@@ -267,10 +246,10 @@ cmd_dig(int argc, char **argv)
 		if (run.json)
 			putchar('\n');
 		if (!run.items[i].known)
-			status = EXIT_UNKNOWN;
+			status = CLI_EXIT_UNKNOWN;
 	}
 	if (fflush(stdout) != 0)
-		status = EXIT_UNKNOWN;
+		status = CLI_EXIT_UNKNOWN;
 out:
 	for (size_t i = 0; i < run.n; i++) {
 		free(run.items[i].name);
@@ -282,7 +261,7 @@ out:
 usage:
 	usage(stderr);
 	free(servers);
-	return EXIT_USAGE;
+	return CLI_EXIT_USAGE;
 }
 
 int
@@ -291,7 +270,7 @@ main(int argc, char **argv)
 	log_set_progname("mxwatch");
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "dig") == 0)
 		return cmd_dig(argc - 1, argv + 1);
@@ -310,5 +289,5 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "mxwatch: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
-	return EXIT_USAGE;
+	return CLI_EXIT_USAGE;
 }

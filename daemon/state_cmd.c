@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cfg.h"
-#include "check.h"
 #include "cli.h"
 #include "dns.h"
 #include "snap.h"
