@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "testsecret.h"
 #include "xmalloc.h"
 
 static char *srcdir;  /* absolute source root */
@@ -744,6 +745,29 @@ cfg_suite(void)
 	return s;
 }
 
+/* The secrets of the fixtures (tests/cfg/full.yaml and tests/cfg/secrets/) and of
+ * test_secrets_never_appear_in_errors, for tests/secrets.test. */
+static const char *const secrets[][2] = {
+    {"oncall_routing_key_file", "0123456789abcdef0123456789abcdef"},
+    {"mail_ops_url_file", "https://slack-webhook.invalid/services/test-only-secret"},
+    {"mail_ops_url_path", "/services/test-only-secret"},
+    {"audit_url", "http://127.0.0.1:8080/hook"},
+    {"audit_secret_file", "webhook-hmac-key"},
+    {"pd_proxy_url", "https://pd-proxy.example.net/v2/enqueue"},
+    {"pd_proxy_routing_key", "R0UT1NGKEY"},
+    {"signed_url", "https://hooks.example.net/mxwatch"},
+    {"signed_secret", "inline-secret"},
+    {"leak_1", "SECRET-1"},
+    {"leak_2", "SECRET-2"},
+    {"leak_3", "SECRET-3"},
+    {"leak_4", "SECRET-4"},
+    {"leak_5", "SECRET-5"},
+    {"leak_6", "SECRET-6"},
+    {"leak_7", "SECRET 7"},
+    {"leak_8", "SECRET-8"},
+    {"leak_9", "SECRET-9"},
+};
+
 int
 main(void)
 {
@@ -764,6 +788,8 @@ main(void)
 		return EXIT_FAILURE;
 	}
 	tmpbase = base;
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		testsecret("check_cfg", secrets[i][0], secrets[i][1]);
 	sr = srunner_create(cfg_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

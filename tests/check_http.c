@@ -19,6 +19,7 @@
 
 #include "http.h"
 #include "httprecv.h"
+#include "testsecret.h"
 #include "xmalloc.h"
 
 /* Every test posts to this path: it stands for the secret part of a Slack webhook URL. */
@@ -1049,6 +1050,8 @@ main(void)
 	unsetenv("HTTPS_PROXY");
 	unsetenv("all_proxy");
 	unsetenv("ALL_PROXY");
+	testsecret("check_http", "slack_url_path", SECRET_PATH);
+	testsecret("check_http", "url_token", "SECRET123");
 	sr = srunner_create(http_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

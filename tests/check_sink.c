@@ -14,6 +14,7 @@
 #include "sink.h"
 #include "sink_int.h"
 #include "testns.h"
+#include "testsecret.h"
 #include "xmalloc.h"
 
 /* Secrets of the fixture sinks: none may show up in a body, a header or an error. */
@@ -1207,6 +1208,13 @@ main(void)
 	SRunner *sr = srunner_create(sink_suite());
 	int failed;
 
+	testsecret("check_sink", "slack_url", SLACK_URL);
+	testsecret("check_sink", "slack_url_path",
+		   SLACK_URL + strlen("https://hooks.slack.example"));
+	testsecret("check_sink", "pagerduty_routing_key", PD_KEY);
+	testsecret("check_sink", "webhook_url", HOOK_URL);
+	testsecret("check_sink", "webhook_url_token", "HOOKURLSECRET");
+	testsecret("check_sink", "webhook_secret", HOOK_SECRET);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -7,7 +7,10 @@
 #
 # It is also a check: it exits 0 when the story went as written here, and 1 with the reason
 # when it did not (an alert missing or extra, an unexpected exit status, a secret in the
-# daemon's log). Needs nothing but loopback; runs in a few seconds.
+# daemon's log). Needs nothing but loopback; runs in a few seconds. With MXW_DEMO_LOGDIR set,
+# what mxwatchd and mxwatch print on stderr is left in that directory as mxwatchd.log
+# (tests/demo.test keeps it for tests/secrets.test); otherwise it goes with the scratch
+# directory.
 set -eu
 demo=$(cd "$(dirname "$0")" && pwd)
 bin=${MXW_BIN:-$demo/../../daemon}
@@ -32,6 +35,7 @@ fi
 
 work=$MXW_DEMO_WORK
 log=$work/received.log
+daemon_log=${MXW_DEMO_LOGDIR:-$work}/mxwatchd.log
 fleet="acme.test globex.test initech.test umbrella.test"
 
 # The made-up secrets of the three sinks, each in a file as in production. None of them may
@@ -45,16 +49,16 @@ printf '%s\n' "$routing_key" >"$work/pagerduty.key"
 printf '%s\n' "$webhook_secret" >"$work/webhook.secret"
 sed -e "s|@DNS_SERVER@|$MXW_DNS_SERVER|" -e "s|@HTTP@|$MXW_HTTP_URL|" -e "s|@WORK@|$work|g" \
 	-e "s|@DEMO@|$demo|" "$demo/mxwatch.yaml" >"$work/mxwatch.yaml"
-: >"$work/mxwatchd.log"
+: >"$daemon_log"
 
 step="setting up"
 # fail MESSAGE: says what went wrong, and where, and stops the demo.
 fail() {
 	echo
 	echo "demo: FAILED at \"$step\": $1" >&2
-	if [ -s "$work/mxwatchd.log" ]; then
+	if [ -s "$daemon_log" ]; then
 		echo "demo: the last lines mxwatchd logged:" >&2
-		tail -n 5 "$work/mxwatchd.log" | sed 's/^/    /' >&2
+		tail -n 5 "$daemon_log" | sed 's/^/    /' >&2
 	fi
 	exit 1
 }
@@ -77,7 +81,7 @@ cycle() {
 	from=$(($(wc -l <"$log") + 1))
 	rc=0
 	"$bin/mxwatchd" --once -c "$work/mxwatch.yaml" >/dev/null 2>"$work/cycle.err" || rc=$?
-	cat "$work/cycle.err" >>"$work/mxwatchd.log"
+	cat "$work/cycle.err" >>"$daemon_log"
 	sed -n 's/^mxwatchd: [^ ]*: \(.* changed: .*\)$/\1/p' "$work/cycle.err" >"$work/changes"
 	while IFS= read -r line; do
 		show dns "$line"
@@ -132,12 +136,13 @@ show sinks "Slack (mail-ops), PagerDuty (oncall, critical only), webhook (audit,
 show alerting "confirm_after 1, resolve_after 1: one cycle fires an alert, one resolves it"
 "$bin/mxwatchd" -t -c "$work/mxwatch.yaml" >/dev/null 2>"$work/cycle.err" ||
 	fail "the demo configuration does not load: $(cat "$work/cycle.err")"
+cat "$work/cycle.err" >>"$daemon_log"
 
 heading "Baseline: the first cycle takes stock of what is already wrong"
 cycle 1
 checked=0
 for d in $fleet; do
-	if "$bin/mxwatch" show "$d" -c "$work/mxwatch.yaml" 2>/dev/null | head -n 1 |
+	if "$bin/mxwatch" show "$d" -c "$work/mxwatch.yaml" 2>>"$daemon_log" | head -n 1 |
 		grep -q "^$d: last checked "; then
 		checked=$((checked + 1))
 	fi
@@ -213,7 +218,7 @@ received "received nothing"
 
 step="the end"
 for secret in "$slack_path" "$routing_key" "$webhook_secret"; do
-	if grep -qF -- "$secret" "$work/mxwatchd.log"; then
+	if grep -qF -- "$secret" "$daemon_log"; then
 		fail "a secret of the demo sinks is in mxwatchd's log"
 	fi
 done
