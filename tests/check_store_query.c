@@ -183,17 +183,17 @@ START_TEST(test_readonly_open_creates_nothing_and_refuses_what_it_cannot_read)
 	store_close(open_writer());
 	sql("PRAGMA user_version = 2");
 	ck_assert_int_eq(store_open_readonly(db, 100, &st, &err), -1);
-	want = xasprintf("%s: schema version 2 is older than this mxwatch reads (3); mxwatchd "
+	want = xasprintf("%s: schema version 2 is older than this mxwatch reads (%d); mxwatchd "
 			 "upgrades it when it starts",
-			 db);
+			 db, STORE_SCHEMA_VERSION);
 	ck_assert_str_eq(err, want);
 	free(want);
 	free(err);
 	sql("PRAGMA user_version = 99");
 	ck_assert_int_eq(store_open_readonly(db, 100, &st, &err), -1);
-	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (3); use a newer "
+	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (%d); use a newer "
 			 "mxwatch",
-			 db);
+			 db, STORE_SCHEMA_VERSION);
 	ck_assert_str_eq(err, want);
 	free(want);
 	free(err);
