@@ -12,6 +12,7 @@
 #include "alerting.h"
 #include "log.h"
 #include "store.h"
+#include "testsecret.h"
 #include "xmalloc.h"
 
 static char dir[64];
@@ -22,9 +23,14 @@ static struct cfg_domain dom;
 static char *outbuf;
 static size_t outlen;
 static FILE *out;
-static char ops[] = "ops", feed[] = "feed", ops_url[] = "http://127.0.0.1:9/hook",
-	    feed_url[] = "http://127.0.0.1:9/feed", example[] = "example.com", oncall[] = "oncall",
-	    pd_url[] = "http://127.0.0.1:9/pd", team[] = "team", mail[] = "mail", web[] = "web";
+/* The sinks' URLs are secrets: their paths end in a token (tests/secrets.test). */
+#define OPS_PATH "/hook/alertingOPS3f1c"
+#define FEED_PATH "/feed/alertingFEED9a27"
+#define PD_PATH "/pd/alertingPD5e08"
+static char ops[] = "ops", feed[] = "feed", ops_url[] = "http://127.0.0.1:9" OPS_PATH,
+	    feed_url[] = "http://127.0.0.1:9" FEED_PATH, example[] = "example.com",
+	    oncall[] = "oncall", pd_url[] = "http://127.0.0.1:9" PD_PATH, team[] = "team",
+	    mail[] = "mail", web[] = "web";
 /* The PagerDuty group keys seen ("mxwatch/KIND/mxw_" and a random id), in order. */
 static char *groups[16];
 static size_t ngroups;
@@ -601,6 +607,12 @@ main(void)
 	int failed;
 
 	log_set_level(LOG_LEVEL_ERR); /* the state changes it logs are expected */
+	testsecret("check_alerting", "ops_url", ops_url);
+	testsecret("check_alerting", "ops_url_path", OPS_PATH);
+	testsecret("check_alerting", "feed_url", feed_url);
+	testsecret("check_alerting", "feed_url_path", FEED_PATH);
+	testsecret("check_alerting", "pagerduty_url", pd_url);
+	testsecret("check_alerting", "pagerduty_url_path", PD_PATH);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
