@@ -16,6 +16,7 @@
 /* A stored finding state, copied out of the store's callback. */
 struct known {
 	char *rule, *subject, *message, *evidence;
+	char *labels; /* JSON object it was told with; NULL: not known */
 	enum severity severity;
 	struct alert_state st;
 	long long first_seen;
@@ -118,18 +119,39 @@ enqueue(struct alerting *a, enum notify_kind kind, const char *domain, const cha
 	return q;
 }
 
-/* Copies a domain's labels into a queued alert. */
-static void
-copy_labels(struct queued *q, const struct cfg_domain *d)
+/* Returns a domain's labels as JSON object text (NULL d: none); caller frees. */
+static char *
+labels_text(const struct cfg_domain *d)
 {
-	if (d->nlabels == 0)
-		return;
-	q->labels = xcalloc(d->nlabels, sizeof(*q->labels));
-	for (size_t i = 0; i < d->nlabels; i++) {
-		q->labels[i].key = xstrdup(d->labels[i].key);
-		q->labels[i].value = xstrdup(d->labels[i].value);
+	json_t *o = json_object();
+	char *t;
+
+	for (size_t i = 0; d != NULL && i < d->nlabels; i++)
+		if (d->labels[i].key != NULL && d->labels[i].value != NULL)
+			json_object_set_new(o, d->labels[i].key, json_string(d->labels[i].value));
+	t = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return t != NULL ? t : xstrdup("{}");
+}
+
+/* Reads labels stored as a JSON object into a queued alert (none on anything else). */
+static void
+load_labels(struct queued *q, const char *text)
+{
+	json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL, *v;
+	const char *key;
+
+	if (json_is_object(o) && json_object_size(o) > 0) {
+		q->labels = xcalloc(json_object_size(o), sizeof(*q->labels));
+		json_object_foreach(o, key, v)
+		{
+			if (!json_is_string(v))
+				continue;
+			q->labels[q->nlabels].key = xstrdup(key);
+			q->labels[q->nlabels++].value = xstrdup(json_string_value(v));
+		}
 	}
-	q->nlabels = d->nlabels;
+	json_decref(o);
 }
 
 /* Copies evidence lines into a queued alert. */
@@ -191,6 +213,7 @@ collect(const struct store_alert *sa, void *arg)
 	k->subject = xstrdup(sa->subject);
 	k->message = xstrdup(sa->message);
 	k->evidence = xstrdup(sa->evidence);
+	k->labels = sa->labels != NULL ? xstrdup(sa->labels) : NULL;
 	k->severity = sa->severity;
 	k->st = sa->st;
 	k->first_seen = sa->first_seen;
@@ -206,6 +229,7 @@ known_clear(struct known_list *l)
 		free(l->v[i].subject);
 		free(l->v[i].message);
 		free(l->v[i].evidence);
+		free(l->v[i].labels);
 	}
 	free(l->v);
 }
@@ -220,11 +244,11 @@ find_known(struct known_list *l, const char *rule, const char *subject)
 	return NULL;
 }
 
-/* Queues what an action calls for. */
+/* Queues what an action calls for; labels is the JSON object of the labels to tell. */
 static void
-act(struct alerting *a, enum alert_action action, const struct cfg_domain *d, const char *rule,
-    const char *subject, enum severity sev, const char *message, char *const *ev, size_t nev,
-    const char *ev_text, long long since, long long now)
+act(struct alerting *a, enum alert_action action, const struct cfg_domain *d, const char *labels,
+    const char *rule, const char *subject, enum severity sev, const char *message, char *const *ev,
+    size_t nev, const char *ev_text, long long since, long long now)
 {
 	struct queued *q;
 
@@ -238,7 +262,7 @@ act(struct alerting *a, enum alert_action action, const struct cfg_domain *d, co
 					   : "is flapping (told once)");
 	q = enqueue(a, action == ALERT_RESOLVE ? NOTIFY_RESOLVED : NOTIFY_FIRING, d->name, rule,
 		    subject, sev, message);
-	copy_labels(q, d);
+	load_labels(q, labels);
 	if (ev_text != NULL)
 		load_evidence(q, ev_text);
 	else
@@ -269,7 +293,7 @@ occurrence_key(struct queued *q, long long now)
 static int
 save(struct store *st, const struct cfg_domain *d, const char *rule, const char *subject,
      enum severity sev, const struct alert_state *as, long long first_seen, long long now,
-     const char *message, const char *evidence, char **errstr)
+     const char *message, const char *evidence, const char *labels, char **errstr)
 {
 	struct store_alert sa = {.rule = rule,
 				 .subject = subject,
@@ -278,11 +302,20 @@ save(struct store *st, const struct cfg_domain *d, const char *rule, const char 
 				 .first_seen = first_seen,
 				 .last_seen = now,
 				 .message = message,
-				 .evidence = evidence};
+				 .evidence = evidence,
+				 .labels = labels};
 
 	if (alert_forgettable(as))
 		return store_del_alert(st, d->name, rule, subject, errstr);
 	return store_put_alert(st, d->name, &sa, errstr);
+}
+
+/* Returns the labels an alert tells: those it was told with while it is told (so that its
+ * reminders and resolve reach the sinks its trigger reached), else the domain's (cur). */
+static const char *
+told_labels(const struct known *k, const char *cur)
+{
+	return k != NULL && k->st.notified && k->labels != NULL ? k->labels : cur;
 }
 
 /* Applies one check. */
@@ -293,18 +326,21 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 {
 	struct known_list known = {0};
 	struct alert_policy p;
+	char *cur;
 	int rc = 0;
 
 	alert_policy_init(&p, c->alerting.confirm_after, c->alerting.resolve_after,
 			  c->alerting.repeat_after_s);
 	if (store_get_alerts(st, d->name, collect, &known, errstr) != 0)
 		return -1;
+	cur = labels_text(d);
 	for (size_t i = 0; rc == 0 && i < found->n; i++) {
 		const struct finding *f = &found->v[i];
 		const struct rule_info *info = rule_lookup(f->rule);
 		struct known *k = find_known(&known, f->rule, f->subject);
 		struct alert_state as = k ? k->st : (struct alert_state){0};
 		enum alert_action action = ALERT_NONE;
+		const char *labels = told_labels(k, cur);
 		char *ev;
 
 		if (info != NULL && info->event) {
@@ -312,8 +348,8 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 			 * has its own dedup key, or PagerDuty would fold it into an incident
 			 * still open from the last one. */
 			if (!first) {
-				act(a, ALERT_FIRE, d, f->rule, f->subject, f->severity, f->message,
-				    f->evidence, f->nevidence, NULL, now, now);
+				act(a, ALERT_FIRE, d, cur, f->rule, f->subject, f->severity,
+				    f->message, f->evidence, f->nevidence, NULL, now, now);
 				occurrence_key(&a->q[a->n - 1], now);
 				a->q[a->n - 1].event = true;
 			}
@@ -327,33 +363,35 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 			alert_baseline(&as, now);
 			q = enqueue(a, NOTIFY_BASELINE, d->name, f->rule, f->subject, f->severity,
 				    f->message);
-			copy_labels(q, d);
+			load_labels(q, cur);
 			copy_evidence(q, f->evidence, f->nevidence);
 			q->started = now;
 		} else {
 			action =
 			    alert_observe(&as, degraded ? ALERT_UNKNOWN : ALERT_FAILING, now, &p);
-			act(a, action, d, f->rule, f->subject, f->severity, f->message, f->evidence,
-			    f->nevidence, NULL, as.since, now);
+			act(a, action, d, labels, f->rule, f->subject, f->severity, f->message,
+			    f->evidence, f->nevidence, NULL, as.since, now);
 		}
 		ev = evidence_text(f);
 		rc = save(st, d, f->rule, f->subject, f->severity, &as, k ? k->first_seen : now,
-			  now, f->message, ev, errstr);
+			  now, f->message, ev, labels, errstr);
 		free(ev);
 	}
 	for (size_t i = 0; rc == 0 && i < known.n; i++) {
 		struct known *k = &known.v[i];
 		long long since = k->st.since;
+		const char *labels = told_labels(k, cur);
 		enum alert_action action;
 
 		if (k->seen)
 			continue;
 		action = alert_observe(&k->st, degraded ? ALERT_UNKNOWN : ALERT_PASSING, now, &p);
-		act(a, action, d, k->rule, k->subject, k->severity, k->message, NULL, 0,
+		act(a, action, d, labels, k->rule, k->subject, k->severity, k->message, NULL, 0,
 		    k->evidence, since, now);
 		rc = save(st, d, k->rule, k->subject, k->severity, &k->st, k->first_seen, now,
-			  k->message, k->evidence, errstr);
+			  k->message, k->evidence, labels, errstr);
 	}
+	free(cur);
 	known_clear(&known);
 	return rc;
 }
@@ -364,10 +402,12 @@ alerting_forget(struct alerting *a, struct store *st, const char *domain,
 		const struct cfg_domain *d, long long now, char **errstr)
 {
 	struct known_list known = {0};
+	char *cur;
 	int rc = 0;
 
 	if (store_get_alerts(st, domain, collect, &known, errstr) != 0)
 		return -1;
+	cur = labels_text(d);
 	for (size_t i = 0; rc == 0 && i < known.n; i++) {
 		struct known *k = &known.v[i];
 
@@ -375,14 +415,14 @@ alerting_forget(struct alerting *a, struct store *st, const char *domain,
 			struct queued *q = enqueue(a, NOTIFY_RESOLVED, domain, k->rule, k->subject,
 						   k->severity, k->message);
 
-			if (d != NULL)
-				copy_labels(q, d);
+			load_labels(q, told_labels(k, cur));
 			load_evidence(q, k->evidence);
 			q->started = k->st.since ? k->st.since : now;
 			q->ended = now;
 		}
 		rc = store_del_alert(st, domain, k->rule, k->subject, errstr);
 	}
+	free(cur);
 	known_clear(&known);
 	return rc;
 }

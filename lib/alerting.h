@@ -31,14 +31,15 @@ void alerting_free(struct alerting *a);
 /* Applies one check of domain d (its findings) inside the open store transaction. first:
  * the domain's first check, whose findings are its baseline. degraded: the check could not
  * see everything (an outage, an unhealthy resolver), so findings neither start nor clear.
- * Returns 0, or -1 and *errstr. */
+ * An alert keeps the labels of d it fired with until it resolves (its reminders and its
+ * resolve carry them, and are routed by them). Returns 0, or -1 and *errstr. */
 int alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 		   const struct cfg_domain *d, const struct findings *found, bool first,
 		   bool degraded, long long now, char **errstr);
 
-/* A domain is no longer watched: its alerts that were told resolve (labels from d when
- * known, else none) and every state it had is forgotten, in the open transaction. Returns
- * 0, or -1 and *errstr. */
+/* A domain is no longer watched: its alerts that were told resolve, with the labels they
+ * were told with (d's, or none, for a state stored before labels were kept), and every
+ * state it had is forgotten, in the open transaction. Returns 0, or -1 and *errstr. */
 int alerting_forget(struct alerting *a, struct store *st, const char *domain,
 		    const struct cfg_domain *d, long long now, char **errstr);
 

@@ -33,7 +33,7 @@ struct notify_alert {
 	const char *message; /* one sentence; DNS data in it is raw: sinks escape it */
 	char *const *evidence;
 	size_t nevidence;
-	const struct cfg_label *labels; /* the domain's labels */
+	const struct cfg_label *labels; /* the domain's labels (as told when it fired) */
 	size_t nlabels;
 	const char *dedup_key; /* notify_dedup_key(domain, rule, subject) */
 	long long started;     /* when it started firing (seconds since the epoch) */

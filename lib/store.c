@@ -74,6 +74,9 @@ static const char *const migrations[] = {
     "  opened_at INTEGER NOT NULL,"
     "  PRIMARY KEY (sink, domain, rule, subject));"
     "CREATE INDEX incidents_by_key ON incidents(sink, dedup_key);",
+    /* 5: the labels each finding was told with, so that its resolve reaches the same sinks
+     * (NULL: not known, a row of before). */
+    "ALTER TABLE findings ADD COLUMN labels TEXT;",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -91,6 +91,7 @@ struct store_alert {
 	int64_t first_seen, last_seen;
 	const char *message;
 	const char *evidence; /* JSON array of strings */
+	const char *labels;   /* JSON object: the domain's labels it was told with; NULL: unknown */
 };
 
 /* Calls fn for every finding state of domain, ordered by rule then subject. */

@@ -15,7 +15,7 @@ store_alert_prepare(struct store *st, char **errstr)
 		   "SELECT f.rule, f.subject, f.severity, f.state, f.failing, f.passing, "
 		   "f.history, "
 		   "f.nhistory, f.flapping, f.notified, f.since, f.last_notified, f.first_seen, "
-		   "f.last_seen, f.message, f.evidence FROM findings f JOIN domains d ON "
+		   "f.last_seen, f.message, f.evidence, f.labels FROM findings f JOIN domains d ON "
 		   "d.id = f.domain_id WHERE d.name = ?1 ORDER BY f.rule, f.subject",
 		   &st->get_alerts, errstr) ||
 		       store_prepare(
@@ -23,9 +23,10 @@ store_alert_prepare(struct store *st, char **errstr)
 			   "INSERT INTO findings (domain_id, rule, subject, severity, state, "
 			   "failing, "
 			   "passing, history, nhistory, flapping, notified, since, last_notified, "
-			   "first_seen, last_seen, message, evidence) SELECT id, ?2, ?3, ?4, ?5, "
-			   "?6, ?7, "
-			   "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 FROM domains WHERE name "
+			   "first_seen, last_seen, message, evidence, labels) SELECT id, ?2, ?3, "
+			   "?4, ?5, ?6, ?7, "
+			   "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18 FROM domains WHERE "
+			   "name "
 			   "= ?1 "
 			   "ON CONFLICT (domain_id, rule, subject) DO UPDATE SET severity = ?4, "
 			   "state = ?5, "
@@ -33,7 +34,7 @@ store_alert_prepare(struct store *st, char **errstr)
 			   "?10, "
 			   "notified = ?11, since = ?12, last_notified = ?13, last_seen = ?15, "
 			   "message = ?16, "
-			   "evidence = ?17",
+			   "evidence = ?17, labels = ?18",
 			   &st->put_alert, errstr) ||
 		       store_prepare(
 			   st,
@@ -109,6 +110,7 @@ store_get_alerts(struct store *st, const char *domain,
 		    .last_seen = sqlite3_column_int64(s, 13),
 		    .message = col_text(s, 14),
 		    .evidence = col_text(s, 15),
+		    .labels = sqlite3_column_type(s, 16) == SQLITE_NULL ? NULL : col_text(s, 16),
 		};
 
 		if (!severity_parse(col_text(s, 2), &a.severity))
@@ -160,6 +162,10 @@ store_put_alert(struct store *st, const char *domain, const struct store_alert *
 	sqlite3_bind_int64(s, 15, a->last_seen);
 	sqlite3_bind_text(s, 16, a->message ? a->message : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 17, a->evidence ? a->evidence : "[]", -1, SQLITE_STATIC);
+	if (a->labels != NULL)
+		sqlite3_bind_text(s, 18, a->labels, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 18);
 	return store_step_done(st, s, "saving a finding state", errstr);
 }
 

@@ -358,6 +358,23 @@ START_TEST(test_resolver_alert_is_global)
 }
 END_TEST
 
+/* Runs alerting_forget for example.com, whose configuration is d (NULL: no longer in it), and
+ * a flush at now; returns the notifications (see drain), and the printed lines as they are
+ * in *lines. */
+static char *
+forget_as(struct alerting *a, const struct cfg_domain *d, long long now, char **lines)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_msg(alerting_forget(a, st, "example.com", d, now, &err) == 0, "%s", err);
+	ck_assert_int_ge(alerting_flush(a, st, &c, now, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	fflush(out);
+	*lines = xstrndup(outbuf, outlen);
+	return drain();
+}
+
 /* Runs alerting_forget for example.com and a flush at now; returns the notifications. */
 static char *
 forget(struct alerting *a, long long now)
@@ -578,6 +595,67 @@ START_TEST(test_resolver_alert_reaches_sinks_with_label_matchers)
 }
 END_TEST
 
+START_TEST(test_resolves_of_a_domain_no_longer_configured_keep_its_labels)
+{
+	struct alerting *a = alerting_new(out);
+	struct cfg_label mail_team = {team, mail};
+	char *got, *lines, *save = NULL;
+
+	/* ops takes team=mail only; the domain is team=mail. */
+	sinks[0].match = &mail_team;
+	sinks[0].nmatch = 1;
+	dom.labels = &mail_team;
+	dom.nlabels = 1;
+	c.alerting.confirm_after = 1;
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 200,
+	       "ops firing 1 dkim.missing:s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	/* mxwatchd restarted without it: no configuration of it is left, only the store. The
+	 * resolves reach ops, and carry the labels the alert fired with. */
+	got = forget_as(a, NULL, 300, &lines);
+	ck_assert_str_eq(got, "ops resolved 1 dkim.missing:s1\n"
+			      "feed resolved 1 dkim.missing:s1\n");
+	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		ck_assert_ptr_nonnull(strstr(l, "\"labels\":{\"team\":\"mail\"}"));
+	free(lines);
+	free(got);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_an_alert_keeps_the_labels_it_fired_with_until_it_resolves)
+{
+	struct alerting *a = alerting_new(out);
+	struct cfg_label mail_team = {team, mail}, web_team = {team, web};
+
+	sinks[0].match = &mail_team;
+	sinks[0].nmatch = 1;
+	dom.labels = &mail_team;
+	dom.nlabels = 1;
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	c.alerting.repeat_after_s = 1000;
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 200,
+	       "ops firing 1 dkim.missing:s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	/* A reload moves the domain to team=web while it fires: its reminder and its resolve
+	 * still go where its trigger went, with the labels it fired with. */
+	dom.labels = &web_team;
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 1200,
+	       "ops firing 1 dkim.missing:s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	EXPECT(a, "", false, false, 1300,
+	       "ops resolved 1 dkim.missing:s1\n"
+	       "feed resolved 1 dkim.missing:s1\n");
+	/* It fires again: now with team=web, which ops does not take. */
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 1400,
+	       "feed firing 1 dkim.missing:s1\n");
+	alerting_free(a);
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -596,6 +674,8 @@ alerting_suite(void)
 	tcase_add_test(tc,
 		       test_pagerduty_reminders_trigger_their_incident_and_changes_hold_none_open);
 	tcase_add_test(tc, test_resolver_alert_reaches_sinks_with_label_matchers);
+	tcase_add_test(tc, test_resolves_of_a_domain_no_longer_configured_keep_its_labels);
+	tcase_add_test(tc, test_an_alert_keeps_the_labels_it_fired_with_until_it_resolves);
 	suite_add_tcase(s, tc);
 	return s;
 }

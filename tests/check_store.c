@@ -124,9 +124,9 @@ START_TEST(test_newer_schema_is_refused)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_int_eq(store_open(db, &st, &err), -1);
-	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (4); use a newer "
+	want = xasprintf("%s: schema version 99 is newer than this mxwatch knows (%d); use a newer "
 			 "mxwatch",
-			 db);
+			 db, STORE_SCHEMA_VERSION);
 	ck_assert_str_eq(err, want);
 	free(want);
 	free(err);
@@ -316,19 +316,19 @@ START_TEST(test_domains_are_listed_with_schedule_and_change_counts)
 END_TEST
 
 /* Renders finding states as "rule subject severity phase failing/passing history/n flags
- * since notified-at first last message evidence" lines. */
+ * since notified-at first last message evidence labels" lines (labels "-" when unknown). */
 static int
 alert_line(const struct store_alert *a, void *arg)
 {
 	char **text = arg, *next;
 
-	next =
-	    xasprintf("%s%s %s %s %s %u/%u %x/%u%s%s %lld %lld %lld %lld %s %s\n", *text, a->rule,
-		      a->subject, severity_name(a->severity), alert_phase_name(a->st.phase),
-		      a->st.failing, a->st.passing, (unsigned)a->st.history, a->st.nhistory,
-		      a->st.flapping ? " flapping" : "", a->st.notified ? " notified" : "",
-		      (long long)a->st.since, (long long)a->st.last_notified,
-		      (long long)a->first_seen, (long long)a->last_seen, a->message, a->evidence);
+	next = xasprintf(
+	    "%s%s %s %s %s %u/%u %x/%u%s%s %lld %lld %lld %lld %s %s %s\n", *text, a->rule,
+	    a->subject, severity_name(a->severity), alert_phase_name(a->st.phase), a->st.failing,
+	    a->st.passing, (unsigned)a->st.history, a->st.nhistory,
+	    a->st.flapping ? " flapping" : "", a->st.notified ? " notified" : "",
+	    (long long)a->st.since, (long long)a->st.last_notified, (long long)a->first_seen,
+	    (long long)a->last_seen, a->message, a->evidence, a->labels != NULL ? a->labels : "-");
 	free(*text);
 	*text = next;
 	return 0;
@@ -359,12 +359,14 @@ START_TEST(test_incident_key_is_left_without_alerts_when_its_last_one_closes)
 	char *err = NULL, *key = NULL;
 	int64_t left = -1;
 
-	/* A store of schema 3 (before incidents) gets the table when opened. */
+	/* A store of schema 3 (before incidents and findings' labels) gets them when opened. */
 	store_close(st);
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-	ck_assert_int_eq(
-	    sqlite3_exec(h, "DROP TABLE incidents; PRAGMA user_version = 3", NULL, NULL, NULL),
-	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h,
+				      "DROP TABLE incidents; ALTER TABLE findings DROP COLUMN "
+				      "labels; PRAGMA user_version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(h);
 	st = open_db();
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -445,7 +447,8 @@ START_TEST(test_finding_states_round_trip)
 				.first_seen = 40,
 				.last_seen = 160,
 				.message = "c.example. has no MX record",
-				.evidence = "[\"c.example. MX nodata\"]"};
+				.evidence = "[\"c.example. MX nodata\"]",
+				.labels = "{\"team\":\"mail\"}"};
 	char *err = NULL, *text = xstrdup("");
 
 	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 10, &err), 0);
@@ -456,17 +459,20 @@ START_TEST(test_finding_states_round_trip)
 	a.st.flapping = true;
 	a.st.notified = false;
 	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
-	/* An update keeps first_seen. */
+	/* An update keeps first_seen; labels not known are NULL, not "". */
 	a.st.phase = ALERT_OK;
+	a.labels = NULL;
 	a.first_seen = 999;
 	a.last_seen = 170;
 	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
 	ck_assert_int_eq(store_get_alerts(st, "c.example", alert_line, &text, &err), 0);
 	ck_assert_str_eq(text,
 			 "dkim.missing s1._domainkey.c.example. critical ok 3/0 7/3 flapping "
-			 "100 100 40 170 c.example. has no MX record [\"c.example. MX nodata\"]\n"
+			 "100 100 40 170 c.example. has no MX record [\"c.example. MX nodata\"] "
+			 "-\n"
 			 "mx.missing c.example. critical firing 3/0 7/3 notified 100 100 40 160 "
-			 "c.example. has no MX record [\"c.example. MX nodata\"]\n");
+			 "c.example. has no MX record [\"c.example. MX nodata\"] "
+			 "{\"team\":\"mail\"}\n");
 	free(text);
 	ck_assert_int_eq(store_del_alert(st, "c.example", "mx.missing", "c.example.", &err), 0);
 	text = xstrdup("");
