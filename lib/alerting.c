@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <openssl/rand.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -541,44 +542,96 @@ alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s, en
 	return rc == 0 ? (int)nmsgs : -1;
 }
 
-/* Renders the queue. */
+/* Renders the alerts of q (n of them) for a Slack or webhook sink: per kind, one grouped
+ * notification for a baseline or for many, else one each. */
+static int
+flush_sink(struct alerting *a, struct store *st, const struct cfg_sink *sink,
+	   const struct queued *q, size_t nq, const struct queued **items, long long now,
+	   char **errstr)
+{
+	static const enum notify_kind kinds[] = {NOTIFY_BASELINE, NOTIFY_FIRING, NOTIFY_RESOLVED};
+	int total = 0;
+
+	for (size_t k = 0; total >= 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t n = 0;
+		int rc = 0;
+
+		for (size_t i = 0; i < nq; i++)
+			if (q[i].kind == kinds[k] && alerting_routes(sink, &q[i]))
+				items[n++] = &q[i];
+		if (n == 0)
+			continue;
+		if (kinds[k] == NOTIFY_BASELINE || n > ALERTING_GROUP_AT) {
+			rc =
+			    alerting_emit(a, st, sink, kinds[k], items, n, NULL, NULL, now, errstr);
+		} else {
+			for (size_t i = 0; rc >= 0 && i < n; i++) {
+				int one = alerting_emit(a, st, sink, kinds[k], &items[i], 1, NULL,
+							NULL, now, errstr);
+
+				rc = one < 0 ? -1 : rc + one;
+			}
+		}
+		total = rc < 0 ? -1 : total + rc;
+	}
+	return total;
+}
+
+/* Orders dedup keys (tsearch). */
+static int
+key_cmp(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+/* Leaves a key alone (tdestroy: the queue owns it). */
+static void
+key_keep(void *key)
+{
+	(void)key;
+}
+
+/* Returns where the run of the queue that starts at from ends: before the first alert whose
+ * dedup key the run already has, so that no run tells one alert twice. */
+static size_t
+run_end(const struct alerting *a, size_t from)
+{
+	void *keys = NULL;
+	size_t end = from;
+
+	for (; end < a->n; end++) {
+		const char *key = a->q[end].dedup_key;
+
+		if (tfind(key, &keys, key_cmp) != NULL)
+			break;
+		if (tsearch(key, &keys, key_cmp) == NULL)
+			fatalx("out of memory");
+	}
+	tdestroy(keys, key_keep);
+	return end;
+}
+
+/* Renders the queue: run by run in the order the changes happened (an alert that resolved
+ * and fired again is told so, in that order), each run grouped per sink. */
 int
 alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long long now,
 	       char **errstr)
 {
-	static const enum notify_kind kinds[] = {NOTIFY_BASELINE, NOTIFY_FIRING, NOTIFY_RESOLVED};
 	const struct queued **items = a->n ? xcalloc(a->n, sizeof(*items)) : NULL;
 	int total = 0;
 
-	for (size_t s = 0; total >= 0 && s < c->nsinks; s++) {
-		const struct cfg_sink *sink = &c->sinks[s];
+	for (size_t from = 0, end; total >= 0 && from < a->n; from = end) {
+		end = run_end(a, from);
+		for (size_t s = 0; total >= 0 && s < c->nsinks; s++) {
+			const struct cfg_sink *sink = &c->sinks[s];
+			int rc;
 
-		if (sink->type == CFG_SINK_PAGERDUTY) {
-			int rc = alerting_pd_flush(a, st, sink, items, now, errstr);
-
-			total = rc < 0 ? -1 : total + rc;
-			continue;
-		}
-		for (size_t k = 0; total >= 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-			size_t n = 0;
-			int rc = 0;
-
-			for (size_t i = 0; i < a->n; i++)
-				if (a->q[i].kind == kinds[k] && alerting_routes(sink, &a->q[i]))
-					items[n++] = &a->q[i];
-			if (n == 0)
-				continue;
-			if (kinds[k] == NOTIFY_BASELINE || n > ALERTING_GROUP_AT) {
-				rc = alerting_emit(a, st, sink, kinds[k], items, n, NULL, NULL, now,
-						   errstr);
-			} else {
-				for (size_t i = 0; rc >= 0 && i < n; i++) {
-					int one = alerting_emit(a, st, sink, kinds[k], &items[i], 1,
-								NULL, NULL, now, errstr);
-
-					rc = one < 0 ? -1 : rc + one;
-				}
-			}
+			if (sink->type == CFG_SINK_PAGERDUTY)
+				rc = alerting_pd_flush(a, st, sink, &a->q[from], end - from, items,
+						       now, errstr);
+			else
+				rc = flush_sink(a, st, sink, &a->q[from], end - from, items, now,
+						errstr);
 			total = rc < 0 ? -1 : total + rc;
 		}
 	}

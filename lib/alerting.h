@@ -49,8 +49,10 @@ void alerting_global(struct alerting *a, const char *rule, const char *subject, 
 		     bool resolved, long long since, long long now);
 
 /* Renders what was queued for each sink of c into the outbox (or the dry-run output), in the
- * open transaction, and empties the queue. Alerts of no domain skip the sinks' label
- * matchers (sink_wants_global). Returns the number of notifications, or -1 and *errstr. */
+ * open transaction, and empties the queue. The queue is told in order, in runs in which no
+ * alert comes twice, each run grouped per sink: an alert that resolved and fired again is
+ * told resolved, then firing. Alerts of no domain skip the sinks' label matchers
+ * (sink_wants_global). Returns the number of notifications, or -1 and *errstr. */
 int alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long long now,
 		   char **errstr);
 

@@ -41,10 +41,12 @@ int alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s
 		  enum notify_kind kind, const struct queued *const *items, size_t n,
 		  const char *id, const char *group_key, long long now, char **errstr);
 
-/* Renders the queue for PagerDuty sink s, keeping its incidents in the store so that each is
- * resolved when the last alert it covers resolves. items has room for the whole queue.
- * Returns the number of messages queued, or -1 and *errstr. */
+/* Renders the nq queued alerts of q (a run of a's queue in which no alert comes twice) for
+ * PagerDuty sink s, keeping its incidents in the store so that each is resolved when the
+ * last alert it covers resolves. items has room for nq. Returns the number of messages
+ * queued, or -1 and *errstr. */
 int alerting_pd_flush(struct alerting *a, struct store *st, const struct cfg_sink *s,
-		      const struct queued **items, long long now, char **errstr);
+		      const struct queued *q, size_t nq, const struct queued **items, long long now,
+		      char **errstr);
 
 #endif

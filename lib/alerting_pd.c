@@ -73,8 +73,8 @@ add(int total, int rc)
 /* Tells the firing alerts: covered ones trigger their incident again, one notification per
  * key; new ones open one incident together when many, else one each. */
 static int
-firing(struct alerting *a, struct store *st, const struct cfg_sink *s, const struct queued **items,
-       long long now, char **errstr)
+firing(struct alerting *a, struct store *st, const struct cfg_sink *s, const struct queued *q,
+       size_t nq, const struct queued **items, long long now, char **errstr)
 {
 	size_t n = 0, nnew = 0, m;
 	char **keys;
@@ -82,9 +82,9 @@ firing(struct alerting *a, struct store *st, const struct cfg_sink *s, const str
 	const struct queued **same;
 	int total = 0;
 
-	for (size_t i = 0; i < a->n; i++)
-		if (a->q[i].kind == NOTIFY_FIRING && alerting_routes(s, &a->q[i]))
-			items[n++] = &a->q[i];
+	for (size_t i = 0; i < nq; i++)
+		if (q[i].kind == NOTIFY_FIRING && alerting_routes(s, &q[i]))
+			items[n++] = &q[i];
 	if (n == 0)
 		return 0;
 	keys = xcalloc(n, sizeof(*keys));
@@ -136,13 +136,13 @@ firing(struct alerting *a, struct store *st, const struct cfg_sink *s, const str
 
 /* Tells the resolved alerts: one resolve for each key nothing is left under. */
 static int
-resolved(struct alerting *a, struct store *st, const struct cfg_sink *s, long long now,
-	 char **errstr)
+resolved(struct alerting *a, struct store *st, const struct cfg_sink *s, const struct queued *all,
+	 size_t nq, long long now, char **errstr)
 {
 	int total = 0;
 
-	for (size_t i = 0; total >= 0 && i < a->n; i++) {
-		const struct queued *q = &a->q[i];
+	for (size_t i = 0; total >= 0 && i < nq; i++) {
+		const struct queued *q = &all[i];
 		char *key = NULL;
 		int64_t left = 0;
 		int found;
@@ -169,19 +169,20 @@ resolved(struct alerting *a, struct store *st, const struct cfg_sink *s, long lo
 /* Renders the queue for a PagerDuty sink. */
 int
 alerting_pd_flush(struct alerting *a, struct store *st, const struct cfg_sink *s,
-		  const struct queued **items, long long now, char **errstr)
+		  const struct queued *q, size_t nq, const struct queued **items, long long now,
+		  char **errstr)
 {
 	size_t n = 0;
 	int total = 0;
 
-	for (size_t i = 0; i < a->n; i++)
-		if (a->q[i].kind == NOTIFY_BASELINE && alerting_routes(s, &a->q[i]))
-			items[n++] = &a->q[i];
+	for (size_t i = 0; i < nq; i++)
+		if (q[i].kind == NOTIFY_BASELINE && alerting_routes(s, &q[i]))
+			items[n++] = &q[i];
 	if (n > 0)
 		total = open_group(a, st, s, NOTIFY_BASELINE, items, n, now, errstr);
 	if (total >= 0)
-		total = add(total, firing(a, st, s, items, now, errstr));
+		total = add(total, firing(a, st, s, q, nq, items, now, errstr));
 	if (total >= 0)
-		total = add(total, resolved(a, st, s, now, errstr));
+		total = add(total, resolved(a, st, s, q, nq, now, errstr));
 	return total;
 }

@@ -224,6 +224,27 @@ cycle(struct alerting *a, const char *found_text, bool first, bool degraded, lon
 	return drain();
 }
 
+/* Runs n checks (found[i] at now[i]) in one transaction and one flush at the last now, as
+ * a commit batch of the daemon does; returns the notifications (see drain). */
+static char *
+batch(struct alerting *a, const char *const *found, const long long *now, size_t n)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct findings f;
+
+		findings_of(found[i], &f);
+		ck_assert_msg(alerting_check(a, st, &c, &dom, &f, false, false, now[i], &err) == 0,
+			      "%s", err);
+		findings_clear(&f);
+	}
+	ck_assert_int_ge(alerting_flush(a, st, &c, now[n - 1], &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	return drain();
+}
+
 /* Returns "rule critical PREFIX01" to "rule critical PREFIXn" lines. */
 static char *
 numbered(const char *rule, const char *prefix, int n)
@@ -595,6 +616,42 @@ START_TEST(test_resolver_alert_reaches_sinks_with_label_matchers)
 }
 END_TEST
 
+START_TEST(test_an_alert_that_resolves_and_fires_again_in_one_batch_is_told_in_that_order)
+{
+	struct alerting *a = alerting_new(out);
+	const char *gone_back[] = {"", "dkim.missing critical s1\n"},
+		   *back_gone[] = {"dkim.missing critical s1\n", ""};
+	const long long at1[] = {300, 400}, at2[] = {500, 600};
+	char *got;
+
+	use_pagerduty(2);
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 200,
+	       "oncall firing trigger example.com/dkim.missing/s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	/* It resolves, then fires again, before the batch commits: its incident ends open. */
+	got = batch(a, gone_back, at1, 2);
+	ck_assert_str_eq(got, "oncall resolved resolve example.com/dkim.missing/s1\n"
+			      "feed resolved 1 dkim.missing:s1\n"
+			      "oncall firing trigger example.com/dkim.missing/s1\n"
+			      "feed firing 1 dkim.missing:s1\n");
+	free(got);
+	ck_assert(covered("dkim.missing", "s1"));
+	/* Still firing, then resolved, then firing again, in one batch: each in order. */
+	EXPECT(a, "", false, false, 450,
+	       "oncall resolved resolve example.com/dkim.missing/s1\n"
+	       "feed resolved 1 dkim.missing:s1\n");
+	got = batch(a, back_gone, at2, 2);
+	ck_assert_str_eq(got, "oncall firing trigger example.com/dkim.missing/s1\n"
+			      "feed firing 1 dkim.missing:s1\n"
+			      "oncall resolved resolve example.com/dkim.missing/s1\n"
+			      "feed resolved 1 dkim.missing:s1\n");
+	free(got);
+	ck_assert(!covered("dkim.missing", "s1"));
+	alerting_free(a);
+}
+END_TEST
+
 START_TEST(test_resolves_of_a_domain_no_longer_configured_keep_its_labels)
 {
 	struct alerting *a = alerting_new(out);
@@ -674,6 +731,8 @@ alerting_suite(void)
 	tcase_add_test(tc,
 		       test_pagerduty_reminders_trigger_their_incident_and_changes_hold_none_open);
 	tcase_add_test(tc, test_resolver_alert_reaches_sinks_with_label_matchers);
+	tcase_add_test(
+	    tc, test_an_alert_that_resolves_and_fires_again_in_one_batch_is_told_in_that_order);
 	tcase_add_test(tc, test_resolves_of_a_domain_no_longer_configured_keep_its_labels);
 	tcase_add_test(tc, test_an_alert_keeps_the_labels_it_fired_with_until_it_resolves);
 	suite_add_tcase(s, tc);
