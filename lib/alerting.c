@@ -510,10 +510,15 @@ alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s, en
 	      const struct queued *const *items, size_t n, const char *id, const char *group_key,
 	      long long now, char **errstr)
 {
-	struct notify_alert shown[NOTIFY_MAX_SHOWN];
+	struct notify_alert *all = n > 0 ? xcalloc(n, sizeof(*all)) : NULL;
 	char fresh[32];
-	struct notification note = {
-	    .kind = kind, .at = now, .id = id, .alerts = shown, .group_key = group_key};
+	struct notification note = {.kind = kind,
+				    .at = now,
+				    .id = id,
+				    .alerts = all,
+				    .nalerts = n,
+				    .total = n,
+				    .group_key = group_key};
 	struct sink_msg *msgs = NULL;
 	size_t nmsgs = 0;
 	int rc = 0;
@@ -523,12 +528,12 @@ alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s, en
 		note.id = fresh;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (i < NOTIFY_MAX_SHOWN)
-			to_alert(items[i], &shown[note.nalerts++]);
+		to_alert(items[i], &all[i]);
 		note.by_severity[items[i]->severity]++;
 	}
-	note.total = n;
-	if (sink_render(s, &note, &msgs, &nmsgs, errstr) != 0)
+	rc = sink_render(s, &note, &msgs, &nmsgs, errstr);
+	free(all);
+	if (rc != 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < nmsgs; i++) {
 		if (a->dry_run != NULL)

@@ -33,7 +33,7 @@ bool alerting_routes(const struct cfg_sink *s, const struct queued *q);
 /* Writes a fresh notification id ("mxw_" and 16 hex digits) into buf. */
 void alerting_new_id(char *buf, size_t size);
 
-/* Renders one notification of kind for sink s, standing for the n alerts of items, into the
+/* Renders one notification of kind for sink s, carrying the n alerts of items, into the
  * outbox (or the dry-run output). id (NULL: a fresh one) is the notification's id and
  * group_key (may be NULL) its notification.group_key. Returns the number of messages
  * queued, or -1 and *errstr. */

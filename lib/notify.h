@@ -12,7 +12,8 @@
 #include "cfg.h"
 #include "severity.h"
 
-/* How many alerts a grouped notification shows in full; the rest are counted. */
+/* How many alerts of a grouped notification Slack and a PagerDuty summary show in full (a
+ * person reads them); the rest are counted. Webhooks carry every alert. */
 #define NOTIFY_MAX_SHOWN 10
 
 /* Longest dedup key (PagerDuty allows 255). */
@@ -47,9 +48,9 @@ struct notification {
 	enum notify_kind kind;
 	long long at;	/* when it was made (seconds since the epoch) */
 	const char *id; /* unique per notification and stable across retries ("mxw_42") */
-	const struct notify_alert *alerts; /* shown in full: at most NOTIFY_MAX_SHOWN */
+	const struct notify_alert *alerts; /* every alert it is about, in order */
 	size_t nalerts;
-	size_t total;	       /* alerts it stands for: more than nalerts when grouped */
+	size_t total;	       /* alerts it stands for: more than nalerts if only some are given */
 	size_t by_severity[3]; /* of total, by enum severity */
 	/* PagerDuty: the dedup key of the one incident n is about (a group's), or NULL; see
 	 * sink_render. Other sinks ignore it. */

@@ -16,6 +16,11 @@
 /* The PagerDuty Events API v2 endpoint, used when a pagerduty sink sets no url. */
 #define SINK_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 
+/* The most alerts, and about the most bytes of them, one webhook message carries: a
+ * notification over either goes as several messages (never truncated). */
+#define SINK_WEBHOOK_MAX_ALERTS 1000
+#define SINK_WEBHOOK_MAX_BYTES (512 * 1024)
+
 /* One HTTP request body to POST to the sink's URL. */
 struct sink_msg {
 	char *dedup_key; /* the alert's key (PagerDuty: one event per alert); NULL for others */
@@ -24,15 +29,20 @@ struct sink_msg {
 
 /* Renders notification n for sink s into *out (*nout messages, in sending order; free with
  * sink_msgs_free). Bodies hold no secret (they wait in the outbox): see sink_send_body.
- * Slack and webhook sinks get one message per notification. PagerDuty gets one event per
- * alert (trigger, or resolve with only the dedup key), except that a grouped firing
- * notification (total > nalerts) or a baseline is one trigger event summing it up, with the
- * alerts shown in custom_details and the dedup key n->group_key, else "mxwatch/<kind>/
- * <notification id>"; with n->group_key set, a firing notification is such a trigger too
- * whatever its size, and a resolution is one resolve event of n->group_key. Without it, a
- * grouped resolution resolves the alerts it shows (a trigger would page to say things got
- * better), and a notification of no alert gives PagerDuty no event (*nout 0). Returns 0, or
- * -1 and *errstr (caller frees) when it cannot be rendered (never for a well-formed one). */
+ * Slack gets one message per notification, showing NOTIFY_MAX_SHOWN alerts of a group and
+ * counting the rest. A webhook gets every alert n carries, in one message, or in several
+ * when there are more than SINK_WEBHOOK_MAX_ALERTS or SINK_WEBHOOK_MAX_BYTES of them: each
+ * part then has its own id ("<id>-<part>", "part" and "parts" in the native format) and
+ * Alertmanager groupKey ("mxwatch/<kind>/<id>-<part>"), and every alert is in exactly one.
+ * PagerDuty gets one event per alert (trigger, or resolve with only the dedup key), except
+ * that a grouped firing notification (more alerts than NOTIFY_MAX_SHOWN) or a baseline is
+ * one trigger event summing it up, with the first alerts shown in custom_details and the
+ * dedup key n->group_key, else "mxwatch/<kind>/<notification id>"; with n->group_key set,
+ * a firing notification is such a trigger too whatever its size, and a resolution is one
+ * resolve event of n->group_key. Without it, a grouped resolution resolves every alert it
+ * carries (a trigger would page to say things got better), and a notification of no alert
+ * gives PagerDuty no event (*nout 0). Returns 0, or -1 and *errstr (caller frees) when it
+ * cannot be rendered (never for a well-formed one). */
 int sink_render(const struct cfg_sink *s, const struct notification *n, struct sink_msg **out,
 		size_t *nout, char **errstr);
 /* Frees what sink_render returned. */

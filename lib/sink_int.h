@@ -62,15 +62,17 @@ void sink_duration(long long secs, char out[32]);
 const char *sink_marker(enum severity sev);
 /* Returns the alert's dedup key (computed when the caller left it NULL). Caller frees. */
 char *sink_alert_key(const struct notify_alert *a);
-/* How many alerts n stands for (never fewer than it shows). */
+/* How many alerts n stands for (never fewer than it carries). */
 size_t sink_total(const struct notification *n);
-/* How many alerts n shows (never more than NOTIFY_MAX_SHOWN). */
+/* How many alerts n carries (its nalerts; 0 without alerts). */
+size_t sink_given(const struct notification *n);
+/* How many alerts n shows to a person (never more than NOTIFY_MAX_SHOWN). */
 size_t sink_shown(const struct notification *n);
 /* Tells whether n is sent as one summary: a baseline, or more alerts than one message shows
  * one by one. */
 bool sink_is_digest(const struct notification *n);
 /* Writes how many alerts of n there are of each severity (indexed by enum severity): its
- * by_severity, or the shown alerts counted when the caller left it zero. */
+ * by_severity, or the alerts it carries counted when the caller left it zero. */
 void sink_counts(const struct notification *n, size_t c[3]);
 /* Returns the worst severity n stands for. */
 enum severity sink_worst(const struct notification *n);

@@ -95,16 +95,16 @@ digest(const struct notification *n, struct sink_msg **out, size_t *nout)
 {
 	struct sink_buf b = {0};
 	json_t *p = json_object(), *d = json_object(), *by = json_object(), *alerts = json_array();
-	size_t shown = sink_shown(n), total = sink_total(n);
-	const char *one = shown > 0 ? n->alerts[0].domain : NULL;
+	size_t shown = sink_shown(n), given = sink_given(n), total = sink_total(n);
+	const char *one = given > 0 ? n->alerts[0].domain : NULL;
 	char *key, ts[32];
 	size_t c[3];
 
-	for (size_t i = 0; i < shown && one != NULL; i++)
+	for (size_t i = 0; i < given && one != NULL; i++)
 		if (n->alerts[i].domain == NULL || strcmp(n->alerts[i].domain, one) != 0)
 			one = NULL;
-	if (total > shown)
-		one = NULL; /* the alerts not shown may be about other domains */
+	if (total > given)
+		one = NULL; /* the alerts not given may be about other domains */
 	if (n->group_key != NULL)
 		key = xstrdup(n->group_key);
 	else
@@ -142,7 +142,7 @@ void
 sink_pagerduty_render(const struct cfg_sink *s, const struct notification *n, struct sink_msg **out,
 		      size_t *nout)
 {
-	size_t shown = sink_shown(n);
+	size_t shown = sink_shown(n), given = sink_given(n);
 
 	if (n->group_key != NULL) {
 		/* One incident that stands for several alerts: one event, whatever their
@@ -155,9 +155,9 @@ sink_pagerduty_render(const struct cfg_sink *s, const struct notification *n, st
 		return;
 	}
 	if (n->kind == NOTIFY_RESOLVED) {
-		/* Resolving is done alert by alert, also for a grouped notification: a trigger
-		 * would open an incident to say that things got better. */
-		for (size_t i = 0; i < shown; i++) {
+		/* Resolving is done alert by alert, also for a grouped notification (every alert
+		 * it carries): a trigger would open an incident to say that things got better. */
+		for (size_t i = 0; i < given; i++) {
 			char *key = sink_alert_key(&n->alerts[i]);
 
 			sink_msgs_add(out, nout, key, event("resolve", key, NULL));

@@ -348,13 +348,20 @@ sink_shown(const struct notification *n)
 	return n->nalerts < NOTIFY_MAX_SHOWN ? n->nalerts : NOTIFY_MAX_SHOWN;
 }
 
+/* How many alerts n carries. */
+size_t
+sink_given(const struct notification *n)
+{
+	return n->alerts != NULL ? n->nalerts : 0;
+}
+
 /* How many alerts n stands for. */
 size_t
 sink_total(const struct notification *n)
 {
-	size_t shown = n->alerts != NULL ? n->nalerts : 0;
+	size_t given = sink_given(n);
 
-	return n->total > shown ? n->total : shown;
+	return n->total > given ? n->total : given;
 }
 
 /* Tells whether n goes out as one summary. */
@@ -364,14 +371,14 @@ sink_is_digest(const struct notification *n)
 	return n->kind == NOTIFY_BASELINE || sink_total(n) > sink_shown(n);
 }
 
-/* Counts n's alerts by severity: its by_severity, or the shown alerts when it has none. */
+/* Counts n's alerts by severity: its by_severity, or the alerts it carries when it has none. */
 void
 sink_counts(const struct notification *n, size_t c[3])
 {
 	memcpy(c, n->by_severity, sizeof(n->by_severity));
 	if (c[SEV_INFO] + c[SEV_WARNING] + c[SEV_CRITICAL] > 0)
 		return;
-	for (size_t i = 0; i < sink_shown(n); i++)
+	for (size_t i = 0; i < sink_given(n); i++)
 		if ((unsigned)n->alerts[i].severity <= SEV_CRITICAL)
 			c[n->alerts[i].severity]++;
 }

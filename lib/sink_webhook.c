@@ -1,5 +1,7 @@
 /* Generic webhook bodies: the Alertmanager webhook v4 JSON that existing receivers read, or
- * mxwatch's own versioned JSON ("mxwatch.v1"). Signing is in sink_headers. */
+ * mxwatch's own versioned JSON ("mxwatch.v1"). Every alert of a notification is in them (a
+ * receiver may track each one); a notification over SINK_WEBHOOK_MAX_ALERTS or
+ * SINK_WEBHOOK_MAX_BYTES goes as several whole messages. Signing is in sink_headers. */
 #include "config.h"
 
 #include <openssl/evp.h>
@@ -88,6 +90,29 @@ am_alert(const struct notification *n, const struct notify_alert *a)
 	return o;
 }
 
+/* Returns one alert in mxwatch.v1 form. */
+static json_t *
+native_alert(const struct notification *n, const struct notify_alert *a)
+{
+	json_t *j = json_object();
+	char *key = sink_alert_key(a);
+
+	json_object_set_new(j, "domain", sink_json_str(a->domain));
+	json_object_set_new(j, "rule", sink_json_str(a->rule));
+	json_object_set_new(j, "severity", json_string(severity_name(a->severity)));
+	json_object_set_new(j, "subject", sink_json_str(a->subject));
+	json_object_set_new(j, "message", sink_json_str(a->message));
+	json_object_set_new(j, "evidence", sink_json_evidence(a));
+	json_object_set_new(j, "labels", sink_json_labels(a->labels, a->nlabels));
+	json_object_set_new(j, "dedup_key", sink_json_str(key));
+	json_object_set_new(j, "started", jtime(a->started > 0 ? a->started : n->at));
+	json_object_set_new(j, "ended", a->ended > 0 ? jtime(a->ended) : json_null());
+	json_object_set_new(j, "reminder", json_boolean(a->reminder));
+	json_object_set_new(j, "flapping", json_boolean(a->flapping));
+	free(key);
+	return j;
+}
+
 /* Returns the members of member (an object) that every alert has with the same value. */
 static json_t *
 common(json_t *alerts, const char *member)
@@ -113,26 +138,32 @@ common(json_t *alerts, const char *member)
 	return c;
 }
 
-/* Returns an Alertmanager webhook v4 body. */
+/* One message of a notification: which of its alerts, and what it says about the rest. */
+struct part {
+	size_t index, count; /* 1-based; of how many messages */
+	size_t from, to;     /* the alerts [from, to) of the notification */
+	size_t total;	     /* alerts it stands for: its own, and on the last those not given */
+	size_t c[3];	     /* of total, by severity */
+	char *id;	     /* the notification's id, "-index" added when split */
+};
+
+/* Returns an Alertmanager webhook v4 body of one part. */
 static char *
-alertmanager(const struct cfg_sink *s, const struct notification *n)
+alertmanager(const struct cfg_sink *s, const struct notification *n, const struct part *p,
+	     json_t *alerts)
 {
-	json_t *o = json_object(), *alerts = json_array();
-	size_t shown = sink_shown(n);
+	json_t *o = json_object();
+	size_t given = p->to - p->from;
 	char *group;
 
-	for (size_t i = 0; i < shown; i++)
-		json_array_append_new(alerts, am_alert(n, &n->alerts[i]));
 	/* One alert: its own key, so a receiver can match the resolution to the firing. */
-	if (!sink_is_digest(n) && shown == 1)
-		group = sink_alert_key(&n->alerts[0]);
+	if (p->count == 1 && !sink_is_digest(n) && given == 1)
+		group = sink_alert_key(&n->alerts[p->from]);
 	else
-		group = xasprintf("mxwatch/%s/%s", notify_kind_name(n->kind),
-				  n->id != NULL ? n->id : "");
+		group = xasprintf("mxwatch/%s/%s", notify_kind_name(n->kind), p->id);
 	json_object_set_new(o, "version", json_string("4"));
 	json_object_set_new(o, "groupKey", sink_json_str(group));
-	json_object_set_new(o, "truncatedAlerts",
-			    json_integer((json_int_t)(sink_total(n) - shown)));
+	json_object_set_new(o, "truncatedAlerts", json_integer((json_int_t)(p->total - given)));
 	json_object_set_new(o, "status",
 			    json_string(n->kind == NOTIFY_RESOLVED ? "resolved" : "firing"));
 	json_object_set_new(o, "receiver", sink_json_str(s->name));
@@ -145,53 +176,99 @@ alertmanager(const struct cfg_sink *s, const struct notification *n)
 	return sink_json_dump(o);
 }
 
-/* Returns an mxwatch.v1 body. */
+/* Returns an mxwatch.v1 body of one part ("part" and "parts" when split). */
 static char *
-native(const struct notification *n)
+native(const struct notification *n, const struct part *p, json_t *alerts)
 {
-	json_t *o = json_object(), *by = json_object(), *alerts = json_array();
-	size_t c[3];
+	json_t *o = json_object(), *by = json_object();
 
-	sink_counts(n, c);
 	json_object_set_new(o, "version", json_string("mxwatch.v1"));
-	json_object_set_new(o, "id", sink_json_str(n->id));
+	json_object_set_new(o, "id", sink_json_str(p->id));
 	json_object_set_new(o, "kind", json_string(notify_kind_name(n->kind)));
 	json_object_set_new(o, "at", jtime(n->at));
-	json_object_set_new(o, "total", json_integer((json_int_t)sink_total(n)));
-	json_object_set_new(by, "critical", json_integer((json_int_t)c[SEV_CRITICAL]));
-	json_object_set_new(by, "warning", json_integer((json_int_t)c[SEV_WARNING]));
-	json_object_set_new(by, "info", json_integer((json_int_t)c[SEV_INFO]));
-	json_object_set_new(o, "by_severity", by);
-	for (size_t i = 0; i < sink_shown(n); i++) {
-		const struct notify_alert *a = &n->alerts[i];
-		json_t *j = json_object();
-		char *key = sink_alert_key(a);
-
-		json_object_set_new(j, "domain", sink_json_str(a->domain));
-		json_object_set_new(j, "rule", sink_json_str(a->rule));
-		json_object_set_new(j, "severity", json_string(severity_name(a->severity)));
-		json_object_set_new(j, "subject", sink_json_str(a->subject));
-		json_object_set_new(j, "message", sink_json_str(a->message));
-		json_object_set_new(j, "evidence", sink_json_evidence(a));
-		json_object_set_new(j, "labels", sink_json_labels(a->labels, a->nlabels));
-		json_object_set_new(j, "dedup_key", sink_json_str(key));
-		json_object_set_new(j, "started", jtime(a->started > 0 ? a->started : n->at));
-		json_object_set_new(j, "ended", a->ended > 0 ? jtime(a->ended) : json_null());
-		json_object_set_new(j, "reminder", json_boolean(a->reminder));
-		json_object_set_new(j, "flapping", json_boolean(a->flapping));
-		json_array_append_new(alerts, j);
-		free(key);
+	if (p->count > 1) {
+		json_object_set_new(o, "part", json_integer((json_int_t)p->index));
+		json_object_set_new(o, "parts", json_integer((json_int_t)p->count));
 	}
+	json_object_set_new(o, "total", json_integer((json_int_t)p->total));
+	json_object_set_new(by, "critical", json_integer((json_int_t)p->c[SEV_CRITICAL]));
+	json_object_set_new(by, "warning", json_integer((json_int_t)p->c[SEV_WARNING]));
+	json_object_set_new(by, "info", json_integer((json_int_t)p->c[SEV_INFO]));
+	json_object_set_new(o, "by_severity", by);
 	json_object_set_new(o, "alerts", alerts);
 	return sink_json_dump(o);
 }
 
-/* Renders a webhook body. */
+/* Returns the length of v's compact JSON text. */
+static size_t
+json_size(const json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT);
+	size_t len;
+
+	if (t == NULL)
+		fatalx("out of memory writing JSON");
+	len = strlen(t);
+	free(t);
+	return len;
+}
+
+/* Renders webhook bodies: every alert, SINK_WEBHOOK_MAX_ALERTS and about
+ * SINK_WEBHOOK_MAX_BYTES of them at most in one message. */
 void
 sink_webhook_render(const struct cfg_sink *s, const struct notification *n, struct sink_msg **out,
 		    size_t *nout)
 {
-	char *body = s->format == CFG_FORMAT_NATIVE ? native(n) : alertmanager(s, n);
+	bool am = s->format != CFG_FORMAT_NATIVE;
+	size_t given = sink_given(n), total = sink_total(n), nparts = 0, start = 0, bytes = 0;
+	size_t *ends = xcalloc(given + 1, sizeof(*ends)), all[3], rest[3];
+	json_t **js = given > 0 ? xcalloc(given, sizeof(*js)) : NULL;
 
-	sink_msgs_add(out, nout, NULL, body);
+	/* A part ends where one more alert would make it too many or too big (an alert over
+	 * the bytes on its own still goes, alone). Alertmanager's common labels and annotations
+	 * are a part's first alert's at most: room is kept for them. */
+	for (size_t i = 0; i < given; i++) {
+		size_t size;
+
+		js[i] = am ? am_alert(n, &n->alerts[i]) : native_alert(n, &n->alerts[i]);
+		size = json_size(js[i]) + 1;
+		if (i > start && (i - start == SINK_WEBHOOK_MAX_ALERTS ||
+				  bytes + size > SINK_WEBHOOK_MAX_BYTES)) {
+			ends[nparts++] = start = i;
+			bytes = 0;
+		}
+		bytes += size * (am && i == start ? 2 : 1);
+	}
+	ends[nparts++] = given;
+
+	/* The counts of the alerts not given go with the last part. */
+	sink_counts(n, all);
+	memcpy(rest, all, sizeof(rest));
+	for (size_t i = 0; i < given; i++)
+		if ((unsigned)n->alerts[i].severity <= SEV_CRITICAL)
+			rest[n->alerts[i].severity] -= rest[n->alerts[i].severity] > 0 ? 1 : 0;
+
+	for (size_t k = 0; k < nparts; k++) {
+		struct part p = {.index = k + 1,
+				 .count = nparts,
+				 .from = k > 0 ? ends[k - 1] : 0,
+				 .to = ends[k]};
+		json_t *alerts = json_array();
+
+		p.total = p.to - p.from + (k == nparts - 1 ? total - given : 0);
+		if (k == nparts - 1)
+			memcpy(p.c, rest, sizeof(p.c));
+		for (size_t i = p.from; i < p.to; i++) {
+			json_array_append_new(alerts, js[i]);
+			if ((unsigned)n->alerts[i].severity <= SEV_CRITICAL)
+				p.c[n->alerts[i].severity]++;
+		}
+		p.id = nparts > 1 ? xasprintf("%s-%zu", n->id != NULL ? n->id : "", p.index)
+				  : xstrdup(n->id != NULL ? n->id : "");
+		sink_msgs_add(out, nout, NULL,
+			      am ? alertmanager(s, n, &p, alerts) : native(n, &p, alerts));
+		free(p.id);
+	}
+	free(ends);
+	free(js);
 }

@@ -481,8 +481,8 @@ START_TEST(test_pagerduty_gets_a_resolve_for_every_alert_when_many_resolve_at_on
 		EXPECT(a, found, false, false, 100 + 100 * i, want);
 		free(want);
 	}
-	/* They resolve together: Slack and webhooks get one grouped message, PagerDuty one
-	 * resolve for each of the twelve incidents. */
+	/* They resolve together: webhooks get one grouped message with all twelve, PagerDuty
+	 * one resolve for each of the twelve incidents. */
 	want = xstrdup("");
 	for (int j = 1; j <= 12; j++) {
 		next = xasprintf("%soncall resolved resolve example.com/dkim.missing/s%02d\n", want,
@@ -492,7 +492,8 @@ START_TEST(test_pagerduty_gets_a_resolve_for_every_alert_when_many_resolve_at_on
 	}
 	next = xasprintf("%sfeed resolved 12 dkim.missing:s01,dkim.missing:s02,dkim.missing:s03,"
 			 "dkim.missing:s04,dkim.missing:s05,dkim.missing:s06,dkim.missing:s07,"
-			 "dkim.missing:s08,dkim.missing:s09,dkim.missing:s10\n",
+			 "dkim.missing:s08,dkim.missing:s09,dkim.missing:s10,dkim.missing:s11,"
+			 "dkim.missing:s12\n",
 			 want);
 	free(want);
 	EXPECT(a, "", false, false, 2000, next);
@@ -616,6 +617,72 @@ START_TEST(test_resolver_alert_reaches_sinks_with_label_matchers)
 }
 END_TEST
 
+START_TEST(test_webhook_carries_every_alert_of_a_group)
+{
+	struct alerting *a = alerting_new(out);
+	char *fifteen = numbered("dkim.missing", "s", 15), *want = xstrdup(""), *next;
+
+	c.alerting.confirm_after = 1;
+	c.nsinks = 1;
+	EXPECT(a, "", true, false, 100, "");
+	for (int i = 1; i <= 15; i++) {
+		next = xasprintf("%s%sdkim.missing:s%02d", want, i > 1 ? "," : "", i);
+		free(want);
+		want = next;
+	}
+	next = xasprintf("ops firing 15 %s\n", want);
+	EXPECT(a, fifteen, false, false, 200, next);
+	free(next);
+	c.alerting.resolve_after = 1;
+	next = xasprintf("ops resolved 15 %s\n", want);
+	EXPECT(a, "", false, false, 300, next);
+	free(next);
+	free(want);
+	free(fifteen);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_more_alerts_than_one_webhook_message_holds_go_as_several)
+{
+	struct alerting *a = alerting_new(out);
+	char *many = xstrdup(""), *next, *got, *save = NULL;
+	size_t lines = 0, seen = 0;
+
+	c.alerting.confirm_after = 1;
+	c.nsinks = 1;
+	for (int i = 1; i <= 1001; i++) {
+		next = xasprintf("%sdkim.missing critical s%04d\n", many, i);
+		free(many);
+		many = next;
+	}
+	EXPECT(a, "", true, false, 100, "");
+	/* 1001 fire at once: 1000 in one message, the last in another, none twice. */
+	got = cycle(a, many, false, false, 200);
+	for (char *l = strtok_r(got, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t total = lines == 0 ? 1000 : 1;
+		char *head = xasprintf("ops firing %zu dkim.missing:s%04zu,", total, seen + 1);
+
+		if (total == 1)
+			head[strlen(head) - 1] = '\0';
+		ck_assert_int_eq(strncmp(l, head, strlen(head)), 0);
+		free(head);
+		for (char *p = strstr(l, "dkim.missing:"); p; p = strstr(p + 1, "dkim.missing:")) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "dkim.missing:s%04zu", ++seen);
+			ck_assert_int_eq(strncmp(p, want, strlen(want)), 0);
+		}
+		lines++;
+	}
+	ck_assert_uint_eq(lines, 2);
+	ck_assert_uint_eq(seen, 1001);
+	free(got);
+	free(many);
+	alerting_free(a);
+}
+END_TEST
+
 START_TEST(test_an_alert_that_resolves_and_fires_again_in_one_batch_is_told_in_that_order)
 {
 	struct alerting *a = alerting_new(out);
@@ -731,6 +798,8 @@ alerting_suite(void)
 	tcase_add_test(tc,
 		       test_pagerduty_reminders_trigger_their_incident_and_changes_hold_none_open);
 	tcase_add_test(tc, test_resolver_alert_reaches_sinks_with_label_matchers);
+	tcase_add_test(tc, test_webhook_carries_every_alert_of_a_group);
+	tcase_add_test(tc, test_more_alerts_than_one_webhook_message_holds_go_as_several);
 	tcase_add_test(
 	    tc, test_an_alert_that_resolves_and_fires_again_in_one_batch_is_told_in_that_order);
 	tcase_add_test(tc, test_resolves_of_a_domain_no_longer_configured_keep_its_labels);

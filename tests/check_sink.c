@@ -145,6 +145,76 @@ grouped(const struct many *m)
 	return n;
 }
 
+/* Many generated alerts (n of them, every third critical), each with one evidence line of
+ * evlen bytes. */
+struct bulk {
+	struct notify_alert *a;
+	char **strings; /* 4 per alert: domain, key, message, evidence */
+	char **ev;
+	size_t n;
+};
+
+/* Fills b with n alerts on h0001.example and on. */
+static void
+bulk_fill(struct bulk *b, size_t n, size_t evlen)
+{
+	b->n = n;
+	b->a = xcalloc(n, sizeof(*b->a));
+	b->strings = xcalloc(4 * n, sizeof(*b->strings));
+	b->ev = xcalloc(n, sizeof(*b->ev));
+	for (size_t i = 0; i < n; i++) {
+		struct notify_alert *a = &b->a[i];
+		char **str = &b->strings[4 * i];
+
+		str[0] = xasprintf("h%04zu.example", i + 1);
+		str[1] = xasprintf("%s/dkim.missing/s1", str[0]);
+		str[2] = xasprintf("%s has no DKIM key s1", str[0]);
+		str[3] = xmalloc(evlen + 1);
+		memset(str[3], 'x', evlen);
+		str[3][evlen] = '\0';
+		b->ev[i] = str[3];
+		a->domain = str[0];
+		a->rule = "dkim.missing";
+		a->severity = i % 3 == 0 ? SEV_CRITICAL : SEV_WARNING;
+		a->subject = "s1";
+		a->message = str[2];
+		a->evidence = &b->ev[i];
+		a->nevidence = 1;
+		a->labels = acme;
+		a->nlabels = 2;
+		a->dedup_key = str[1];
+		a->started = T0;
+	}
+}
+
+/* Frees what bulk_fill made. */
+static void
+bulk_free(struct bulk *b)
+{
+	for (size_t i = 0; i < 4 * b->n; i++)
+		free(b->strings[i]);
+	free(b->strings);
+	free(b->ev);
+	free(b->a);
+}
+
+/* Returns a firing notification of the alerts of b, standing for total. */
+static struct notification
+bulk_note(const struct bulk *b, size_t total)
+{
+	struct notification n = {.kind = NOTIFY_FIRING,
+				 .at = T0 + 120,
+				 .id = "mxw_50",
+				 .alerts = b->a,
+				 .nalerts = b->n,
+				 .total = total};
+
+	for (size_t i = 0; i < b->n; i++)
+		n.by_severity[b->a[i].severity]++;
+	n.by_severity[SEV_WARNING] += total - b->n;
+	return n;
+}
+
 /* Returns the path of a golden file. */
 static char *
 golden_path(const char *name)
@@ -616,24 +686,25 @@ START_TEST(test_pagerduty_grouped_and_baseline_are_one_trigger)
 }
 END_TEST
 
-START_TEST(test_pagerduty_grouped_resolution_resolves_the_shown_alerts)
+START_TEST(test_pagerduty_grouped_resolution_resolves_every_alert_it_carries)
 {
-	struct many m;
+	struct bulk b;
 	struct notification n;
 	struct sink_msg *msgs = NULL;
 	size_t nm = 0;
 	char *err = NULL;
 
-	many_fill(&m, 5);
-	n = grouped(&m);
+	bulk_fill(&b, 25, 20);
+	n = bulk_note(&b, 25);
 	n.kind = NOTIFY_RESOLVED;
 	ck_assert_int_eq(sink_render(&pd, &n, &msgs, &nm, &err), 0);
-	ck_assert_uint_eq(nm, NOTIFY_MAX_SHOWN);
+	ck_assert_uint_eq(nm, 25);
 	for (size_t i = 0; i < nm; i++) {
-		ck_assert_str_eq(msgs[i].dedup_key, m.a[i].dedup_key);
+		ck_assert_str_eq(msgs[i].dedup_key, b.a[i].dedup_key);
 		ck_assert_ptr_null(strstr(msgs[i].body, "trigger"));
 	}
 	sink_msgs_free(msgs, nm);
+	bulk_free(&b);
 }
 END_TEST
 
@@ -1127,6 +1198,178 @@ START_TEST(test_random_bytes_render_as_valid_json_within_limits)
 }
 END_TEST
 
+START_TEST(test_webhook_carries_every_alert_of_a_group)
+{
+	struct bulk b;
+	struct notification n;
+	struct sink_msg *m = NULL;
+	size_t nm = 0;
+	char *err = NULL;
+	json_t *o;
+
+	bulk_fill(&b, 25, 20);
+	n = bulk_note(&b, 25);
+	ck_assert_int_eq(sink_render(&am, &n, &m, &nm, &err), 0);
+	ck_assert_uint_eq(nm, 1);
+	o = json_loads(m[0].body, 0, NULL);
+	ck_assert_uint_eq(json_array_size(json_object_get(o, "alerts")), 25);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "truncatedAlerts")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "groupKey")),
+			 "mxwatch/firing/mxw_50");
+	json_decref(o);
+	sink_msgs_free(m, nm);
+
+	m = NULL;
+	nm = 0;
+	ck_assert_int_eq(sink_render(&native, &n, &m, &nm, &err), 0);
+	ck_assert_uint_eq(nm, 1);
+	o = json_loads(m[0].body, 0, NULL);
+	ck_assert_uint_eq(json_array_size(json_object_get(o, "alerts")), 25);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "total")), 25);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "mxw_50");
+	ck_assert_ptr_null(json_object_get(o, "part"));
+	ck_assert_ptr_null(json_object_get(o, "parts"));
+	json_decref(o);
+	sink_msgs_free(m, nm);
+	bulk_free(&b);
+}
+END_TEST
+
+/* Renders n for webhook sink s and checks that the messages hold each of its nalerts alerts
+ * exactly once, in order, in parts of the given sizes, each a whole notification of its own. */
+static void
+assert_parts(const struct cfg_sink *s, const struct notification *n, const size_t *sizes,
+	     size_t nparts)
+{
+	bool am_format = s->format == CFG_FORMAT_ALERTMANAGER;
+	struct sink_msg *m = NULL;
+	size_t nm = 0, next = 0, c[3] = {0};
+	char *err = NULL;
+
+	ck_assert_int_eq(sink_render(s, n, &m, &nm, &err), 0);
+	ck_assert_uint_eq(nm, nparts);
+	for (size_t k = 0; k < nm; k++) {
+		json_t *o = json_loads(m[k].body, 0, NULL), *alerts = json_object_get(o, "alerts"),
+		       *a;
+		bool last = k == nm - 1;
+		size_t i, more = last ? n->total - n->nalerts : 0;
+		char *id = nparts > 1 ? xasprintf("mxw_50-%zu", k + 1) : xstrdup("mxw_50");
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_ptr_null(m[k].dedup_key);
+		ck_assert_uint_le(strlen(m[k].body), SINK_WEBHOOK_MAX_BYTES + 4096);
+		ck_assert_uint_eq(json_array_size(alerts), sizes[k]);
+		json_array_foreach(alerts, i, a)
+		{
+			const char *domain =
+			    am_format ? json_string_value(
+					    json_object_get(json_object_get(a, "labels"), "domain"))
+				      : json_string_value(json_object_get(a, "domain"));
+
+			ck_assert_str_eq(domain, n->alerts[next++].domain);
+		}
+		if (am_format) {
+			char *group = xasprintf("mxwatch/firing/%s", id);
+
+			ck_assert_str_eq(json_string_value(json_object_get(o, "groupKey")), group);
+			ck_assert_int_eq(json_integer_value(json_object_get(o, "truncatedAlerts")),
+					 (json_int_t)more);
+			free(group);
+		} else {
+			json_t *by = json_object_get(o, "by_severity");
+
+			ck_assert_str_eq(json_string_value(json_object_get(o, "id")), id);
+			ck_assert_int_eq(json_integer_value(json_object_get(o, "total")),
+					 (json_int_t)(sizes[k] + more));
+			if (nparts > 1) {
+				ck_assert_int_eq(json_integer_value(json_object_get(o, "part")),
+						 (json_int_t)(k + 1));
+				ck_assert_int_eq(json_integer_value(json_object_get(o, "parts")),
+						 (json_int_t)nparts);
+			}
+			c[SEV_CRITICAL] +=
+			    (size_t)json_integer_value(json_object_get(by, "critical"));
+			c[SEV_WARNING] +=
+			    (size_t)json_integer_value(json_object_get(by, "warning"));
+			c[SEV_INFO] += (size_t)json_integer_value(json_object_get(by, "info"));
+		}
+		free(id);
+		json_decref(o);
+	}
+	ck_assert_uint_eq(next, n->nalerts);
+	if (!am_format)
+		for (int sev = 0; sev < 3; sev++)
+			ck_assert_uint_eq(c[sev], n->by_severity[sev]);
+	sink_msgs_free(m, nm);
+}
+
+START_TEST(test_webhook_splits_a_group_over_its_limits_and_loses_nothing)
+{
+	const size_t by_count[] = {1000, 1000, 500}, by_bytes[] = {4, 4, 2},
+		     by_bytes_am[] = {3, 3, 3, 1};
+	struct bulk b;
+	struct notification n;
+
+	/* Over SINK_WEBHOOK_MAX_ALERTS: parts of 1000; the 100 not given are on the last. */
+	bulk_fill(&b, 2500, 20);
+	n = bulk_note(&b, 2600);
+	assert_parts(&am, &n, by_count, 3);
+	assert_parts(&native, &n, by_count, 3);
+	bulk_free(&b);
+
+	/* Over SINK_WEBHOOK_MAX_BYTES: 120 kB of evidence each, four fit in one; three in
+	 * Alertmanager's, whose common annotations may repeat as much as one more. */
+	bulk_fill(&b, 10, 120000);
+	n = bulk_note(&b, 10);
+	assert_parts(&am, &n, by_bytes_am, 4);
+	assert_parts(&native, &n, by_bytes, 3);
+	bulk_free(&b);
+
+	/* An alert bigger than that on its own still goes. */
+	bulk_fill(&b, 1, SINK_WEBHOOK_MAX_BYTES);
+	n = bulk_note(&b, 1);
+	{
+		struct sink_msg *m = NULL;
+		size_t nm = 0;
+		char *err = NULL;
+
+		ck_assert_int_eq(sink_render(&native, &n, &m, &nm, &err), 0);
+		ck_assert_uint_eq(nm, 1);
+		ck_assert_uint_gt(strlen(m[0].body), SINK_WEBHOOK_MAX_BYTES);
+		sink_msgs_free(m, nm);
+	}
+	bulk_free(&b);
+}
+END_TEST
+
+START_TEST(test_slack_and_pagerduty_show_ten_of_a_big_group)
+{
+	struct bulk b;
+	struct notification n;
+	struct sink_msg *m = NULL;
+	size_t nm = 0;
+	char *err = NULL, *body;
+	json_t *o, *d;
+
+	bulk_fill(&b, 2500, 20);
+	n = bulk_note(&b, 2500);
+	body = render(&slack, &n, NULL);
+	assert_slack_limits(body);
+	ck_assert_ptr_nonnull(strstr(body, "and 2490 more"));
+	free(body);
+	ck_assert_int_eq(sink_render(&pd, &n, &m, &nm, &err), 0);
+	ck_assert_uint_eq(nm, 1);
+	o = json_loads(m[0].body, 0, NULL);
+	d = json_object_get(json_object_get(o, "payload"), "custom_details");
+	ck_assert_uint_eq(json_array_size(json_object_get(d, "alerts")), NOTIFY_MAX_SHOWN);
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "more")), 2490);
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "total")), 2500);
+	json_decref(o);
+	sink_msgs_free(m, nm);
+	bulk_free(&b);
+}
+END_TEST
+
 START_TEST(test_sink_wants_severity_and_labels)
 {
 	struct cfg_label match[] = {{S("customer"), S("acme")}};
@@ -1183,7 +1426,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_pagerduty_reminder_triggers_the_same_key_again);
 	tcase_add_test(tc, test_pagerduty_one_event_per_alert_when_not_grouped);
 	tcase_add_test(tc, test_pagerduty_grouped_and_baseline_are_one_trigger);
-	tcase_add_test(tc, test_pagerduty_grouped_resolution_resolves_the_shown_alerts);
+	tcase_add_test(tc, test_pagerduty_grouped_resolution_resolves_every_alert_it_carries);
 	tcase_add_test(tc, test_pagerduty_group_key_makes_one_trigger_or_one_resolve);
 	tcase_add_test(tc, test_pagerduty_summary_is_cut_at_1024);
 	tcase_add_test(tc, test_pagerduty_send_body_adds_the_routing_key_first);
@@ -1196,6 +1439,9 @@ sink_suite(void)
 	tcase_add_test(tc, test_bad_input_never_crashes);
 	tcase_add_test(tc, test_text_is_cut_by_characters_never_inside_an_entity);
 	tcase_add_test(tc, test_random_bytes_render_as_valid_json_within_limits);
+	tcase_add_test(tc, test_webhook_carries_every_alert_of_a_group);
+	tcase_add_test(tc, test_webhook_splits_a_group_over_its_limits_and_loses_nothing);
+	tcase_add_test(tc, test_slack_and_pagerduty_show_ten_of_a_big_group);
 	tcase_add_test(tc, test_sink_wants_severity_and_labels);
 	tcase_add_test(tc, test_sink_url);
 	suite_add_tcase(s, tc);
