@@ -44,7 +44,7 @@ int alerting_forget(struct alerting *a, struct store *st, const char *domain,
 		    const struct cfg_domain *d, long long now, char **errstr);
 
 /* Queues an alert that belongs to no domain (resolver.unhealthy): fires (resolved false) or
- * resolves. */
+ * resolves. Its dedup key is "mxwatch/<rule>": one such alert per rule. */
 void alerting_global(struct alerting *a, const char *rule, const char *subject, const char *message,
 		     bool resolved, long long since, long long now);
 

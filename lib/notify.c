@@ -17,8 +17,15 @@ notify_dedup_key(const char *domain, const char *rule, const char *subject)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	char *key = xasprintf("%s/%s/%s", domain, rule, subject);
+	char *key;
 
+	if (domain == NULL || domain[0] == '\0') {
+		key = xasprintf("mxwatch/%s", rule);
+		if (strlen(key) > NOTIFY_DEDUP_MAX)
+			key[NOTIFY_DEDUP_MAX] = '\0';
+		return key;
+	}
+	key = xasprintf("%s/%s/%s", domain, rule, subject);
 	if (strlen(key) <= NOTIFY_DEDUP_MAX)
 		return key;
 	free(key);
@@ -30,6 +37,13 @@ notify_dedup_key(const char *domain, const char *rule, const char *subject)
 	if (strlen(key) > NOTIFY_DEDUP_MAX)
 		key[NOTIFY_DEDUP_MAX] = '\0';
 	return key;
+}
+
+/* Tells whether an alert belongs to no domain. */
+bool
+notify_alert_global(const struct notify_alert *a)
+{
+	return a->domain == NULL || a->domain[0] == '\0';
 }
 
 /* Returns the name of a kind. */

@@ -27,7 +27,7 @@ enum notify_kind {
 
 /* One alert: a (domain, rule, subject) that fires or resolved. Strings are borrowed. */
 struct notify_alert {
-	const char *domain; /* "example.com" */
+	const char *domain; /* "example.com"; NULL or "" for an alert of no domain (global) */
 	const char *rule;   /* a catalogue id ("mx.mixed-providers") */
 	enum severity severity;
 	const char *subject; /* the name or IP it is about */
@@ -59,8 +59,12 @@ struct notification {
 
 /* Returns the dedup key of (domain, rule, subject): "domain/rule/subject" when it fits in
  * NOTIFY_DEDUP_MAX bytes, else "domain/rule/" and the SHA-256 of the subject in hex, cut to
- * fit. Stable: the same triple always gives the same key. Caller frees. */
+ * fit. An alert of no domain (domain NULL or "") is one per rule: "mxwatch/rule". Stable:
+ * the same triple always gives the same key. Caller frees. */
 char *notify_dedup_key(const char *domain, const char *rule, const char *subject);
+
+/* Tells whether an alert belongs to no domain (resolver.unhealthy). */
+bool notify_alert_global(const struct notify_alert *a);
 
 /* Returns "firing", "resolved" or "baseline". */
 const char *notify_kind_name(enum notify_kind k);

@@ -82,8 +82,8 @@ void sink_buf_counts(struct sink_buf *b, const struct notification *n);
  * "Baseline of 3 domains: ..."); flags as in sink_buf_text. */
 void sink_buf_digest_title(struct sink_buf *b, const struct notification *n, int flags);
 /* Appends the one-line title of one alert ("CRITICAL mx.mixed-providers example.com:
- * message", with resolved, still-firing and flapping variants); the message part is cut to
- * msgmax units. */
+ * message", with resolved, still-firing and flapping variants; no domain for an alert of
+ * none); the message part is cut to msgmax units. */
 void sink_buf_alert_line(struct sink_buf *b, const struct notification *n,
 			 const struct notify_alert *a, int flags, size_t msgmax);
 

@@ -12,21 +12,26 @@
 /* The longest summary PagerDuty takes. */
 #define PD_SUMMARY_MAX 1024
 
-/* Returns an alert's custom details: what a responder needs beyond the summary. */
+/* Returns an alert's custom details: what a responder needs beyond the summary (domain and
+ * severity too when it is one of a digest's; no domain nor labels for an alert of none, no
+ * evidence when it has none). */
 static json_t *
 alert_details(const struct notify_alert *a, bool domain)
 {
 	json_t *d = json_object();
+	bool global = notify_alert_global(a);
 
-	if (domain)
+	if (domain && !global)
 		json_object_set_new(d, "domain", sink_json_str(a->domain));
 	json_object_set_new(d, "rule", sink_json_str(a->rule));
 	if (domain)
 		json_object_set_new(d, "severity", json_string(severity_name(a->severity)));
 	json_object_set_new(d, "subject", sink_json_str(a->subject));
 	json_object_set_new(d, "message", sink_json_str(a->message));
-	json_object_set_new(d, "evidence", sink_json_evidence(a));
-	json_object_set_new(d, "labels", sink_json_labels(a->labels, a->nlabels));
+	if (a->evidence != NULL && a->nevidence > 0)
+		json_object_set_new(d, "evidence", sink_json_evidence(a));
+	if (!global)
+		json_object_set_new(d, "labels", sink_json_labels(a->labels, a->nlabels));
 	if (a->reminder)
 		json_object_set_new(d, "reminder", json_true());
 	if (a->flapping)
@@ -34,7 +39,8 @@ alert_details(const struct notify_alert *a, bool domain)
 	return d;
 }
 
-/* Returns a source PagerDuty accepts (it must not be empty). */
+/* Returns a source PagerDuty accepts (it must not be empty): the domain, or "mxwatch" for
+ * what is about no one domain. */
 static json_t *
 source(const char *domain)
 {
@@ -83,7 +89,8 @@ trigger(const struct notification *n, const struct notify_alert *a, struct sink_
 	json_object_set_new(p, "severity", json_string(severity_name(a->severity)));
 	json_object_set_new(p, "timestamp", json_string(ts));
 	json_object_set_new(p, "component", sink_json_str(a->subject));
-	json_object_set_new(p, "group", sink_json_str(a->domain));
+	if (!notify_alert_global(a))
+		json_object_set_new(p, "group", sink_json_str(a->domain));
 	json_object_set_new(p, "class", sink_json_str(a->rule));
 	json_object_set_new(p, "custom_details", alert_details(a, false));
 	sink_msgs_add(out, nout, key, event("trigger", key, p));

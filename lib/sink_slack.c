@@ -153,8 +153,10 @@ single(json_t *blocks, const struct notification *n, const struct notify_alert *
 	else
 		sink_buf_addf(&b, "%s: ", sink_marker(a->severity));
 	sink_buf_text(&b, a->rule, esc);
-	sink_buf_add(&b, " on ");
-	sink_buf_text(&b, a->domain, esc);
+	if (!notify_alert_global(a)) {
+		sink_buf_add(&b, " on ");
+		sink_buf_text(&b, a->domain, esc);
+	}
 	json_array_append_new(blocks, header_block(&b));
 
 	message(&b, a, SLACK_SECTION_MAX - 120);
@@ -163,7 +165,8 @@ single(json_t *blocks, const struct notification *n, const struct notify_alert *
 				 "it is notified once until it settles._");
 	sec = section_block(&b);
 	field(fields, "Severity", sink_marker(a->severity));
-	field(fields, "Domain", a->domain);
+	if (!notify_alert_global(a))
+		field(fields, "Domain", a->domain);
 	field(fields, "Rule", a->rule);
 	field(fields, "Subject", a->subject);
 	if (n->kind == NOTIFY_RESOLVED) {
@@ -202,9 +205,11 @@ list_item(json_t *blocks, const struct notification *n, const struct notify_aler
 	else
 		sink_buf_addf(&b, "*%s* ", sink_marker(a->severity));
 	sink_buf_text(&b, a->rule, esc);
-	sink_buf_add(&b, " on *");
-	sink_buf_text(&b, a->domain, esc);
-	sink_buf_add(&b, "*");
+	if (!notify_alert_global(a)) {
+		sink_buf_add(&b, " on *");
+		sink_buf_text(&b, a->domain, esc);
+		sink_buf_add(&b, "*");
+	}
 	if (a->subject != NULL && a->subject[0] != '\0' &&
 	    (a->domain == NULL || strcmp(a->subject, a->domain) != 0)) {
 		sink_buf_add(&b, " \xc2\xb7 "); /* U+00B7 */

@@ -494,8 +494,10 @@ sink_buf_alert_line(struct sink_buf *b, const struct notification *n, const stru
 		sink_buf_add(b, " ");
 	}
 	sink_buf_text(b, a->rule, flags);
-	sink_buf_add(b, " ");
-	sink_buf_text(b, a->domain, flags);
+	if (!notify_alert_global(a)) {
+		sink_buf_add(b, " ");
+		sink_buf_text(b, a->domain, flags);
+	}
 	if (n->kind == NOTIFY_RESOLVED) {
 		long long end = a->ended > 0 ? a->ended : n->at;
 

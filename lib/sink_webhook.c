@@ -43,7 +43,8 @@ fingerprint(const struct notify_alert *a)
 	return json_string(hex);
 }
 
-/* Returns one alert in Alertmanager's form. */
+/* Returns one alert in Alertmanager's form: no domain label for an alert of none, no
+ * evidence annotation for an alert without evidence. */
 static json_t *
 am_alert(const struct notification *n, const struct notify_alert *a)
 {
@@ -56,7 +57,8 @@ am_alert(const struct notification *n, const struct notify_alert *a)
 	json_object_set_new(o, "status",
 			    json_string(n->kind == NOTIFY_RESOLVED ? "resolved" : "firing"));
 	json_object_set_new(labels, "alertname", sink_json_str(a->rule));
-	json_object_set_new(labels, "domain", sink_json_str(a->domain));
+	if (!notify_alert_global(a))
+		json_object_set_new(labels, "domain", sink_json_str(a->domain));
 	json_object_set_new(labels, "subject", sink_json_str(a->subject));
 	json_object_set_new(labels, "severity", json_string(severity_name(a->severity)));
 	/* The domain's labels, except any that would hide the four above. */
@@ -76,7 +78,8 @@ am_alert(const struct notification *n, const struct notify_alert *a)
 		sink_buf_text(&ev, a->evidence[i], 0);
 	}
 	evtext = sink_buf_take(&ev);
-	json_object_set_new(ann, "evidence", json_string_nocheck(evtext));
+	if (evtext[0] != '\0')
+		json_object_set_new(ann, "evidence", json_string_nocheck(evtext));
 	free(evtext);
 	json_object_set_new(o, "annotations", ann);
 
@@ -90,14 +93,15 @@ am_alert(const struct notification *n, const struct notify_alert *a)
 	return o;
 }
 
-/* Returns one alert in mxwatch.v1 form. */
+/* Returns one alert in mxwatch.v1 form: domain null for an alert of none. */
 static json_t *
 native_alert(const struct notification *n, const struct notify_alert *a)
 {
 	json_t *j = json_object();
 	char *key = sink_alert_key(a);
 
-	json_object_set_new(j, "domain", sink_json_str(a->domain));
+	json_object_set_new(j, "domain",
+			    notify_alert_global(a) ? json_null() : sink_json_str(a->domain));
 	json_object_set_new(j, "rule", sink_json_str(a->rule));
 	json_object_set_new(j, "severity", json_string(severity_name(a->severity)));
 	json_object_set_new(j, "subject", sink_json_str(a->subject));

@@ -602,7 +602,7 @@ START_TEST(test_resolver_alert_reaches_sinks_with_label_matchers)
 	got = drain();
 	ck_assert_str_eq(got, "ops firing 1 resolver.unhealthy:resolver\n"
 			      "feed firing 1 resolver.unhealthy:resolver\n"
-			      "oncall firing trigger /resolver.unhealthy/resolver\n");
+			      "oncall firing trigger mxwatch/resolver.unhealthy\n");
 	free(got);
 	alerting_global(a, "resolver.unhealthy", "resolver", "checks succeed", true, 200, 300);
 	ck_assert_int_eq(store_begin(st, &err), 0);
@@ -611,7 +611,7 @@ START_TEST(test_resolver_alert_reaches_sinks_with_label_matchers)
 	got = drain();
 	ck_assert_str_eq(got, "ops resolved 1 resolver.unhealthy:resolver\n"
 			      "feed resolved 1 resolver.unhealthy:resolver\n"
-			      "oncall resolved resolve /resolver.unhealthy/resolver\n");
+			      "oncall resolved resolve mxwatch/resolver.unhealthy\n");
 	free(got);
 	alerting_free(a);
 }

@@ -81,6 +81,17 @@ static const struct notify_alert generic_ptr = {
     .started = T0 - 3600,
 };
 
+/* resolver.unhealthy: an alert of no domain, as alerting_global queues it. */
+static const struct notify_alert unhealthy = {
+    .domain = "",
+    .rule = "resolver.unhealthy",
+    .severity = SEV_CRITICAL,
+    .subject = "resolver",
+    .message = "most DNS checks are failing at once (the resolver or the network is down): "
+	       "per-domain alerts are held until they succeed again",
+    .started = T0,
+};
+
 /* Returns a notification of one alert. */
 static struct notification
 one(enum notify_kind kind, const struct notify_alert *a)
@@ -1370,6 +1381,104 @@ START_TEST(test_slack_and_pagerduty_show_ten_of_a_big_group)
 }
 END_TEST
 
+/* Asserts that body has no empty string and no domain member. */
+static void
+assert_no_empty_domain(const char *body)
+{
+	ck_assert_msg(strstr(body, "\"\"") == NULL, "empty string in %s", body);
+	ck_assert_msg(strstr(body, "\"domain\":\"") == NULL, "domain in %s", body);
+	ck_assert_msg(strstr(body, "\"group\":") == NULL, "group in %s", body);
+	ck_assert_msg(strstr(body, " on ") == NULL, "\" on \" in %s", body);
+	ck_assert_msg(strstr(body, " :") == NULL, "\" :\" in %s", body);
+}
+
+START_TEST(test_alert_of_no_domain_renders_cleanly_everywhere)
+{
+	struct notify_alert a = unhealthy;
+	struct notification n = one(NOTIFY_FIRING, &a);
+	char *body;
+	json_t *o;
+
+	/* PagerDuty: its own key, source mxwatch, no group, no empty domain in the summary. */
+	body = render(&pd, &n, NULL);
+	o = json_loads(body, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "dedup_key")),
+			 "mxwatch/resolver.unhealthy");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(o, "payload"), "summary")),
+	    "CRITICAL resolver.unhealthy: most DNS checks are failing at once (the resolver or "
+	    "the network is down): per-domain alerts are held until they succeed again");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(o, "payload"), "source")), "mxwatch");
+	json_decref(o);
+	assert_no_empty_domain(body);
+	golden("pagerduty-global-trigger.json", body);
+	free(body);
+
+	/* Slack: no "on" a domain, no Domain field. */
+	body = render(&slack, &n, NULL);
+	ck_assert_ptr_nonnull(strstr(body, "\"text\":\"CRITICAL resolver.unhealthy: most DNS"));
+	ck_assert_ptr_nonnull(strstr(body, "\"text\":\"CRITICAL: resolver.unhealthy\""));
+	ck_assert_ptr_null(strstr(body, "*Domain*"));
+	assert_no_empty_domain(body);
+	assert_slack_limits(body);
+	golden("slack-global-firing.json", body);
+	free(body);
+
+	/* Webhooks: no domain label; null in the native format. */
+	body = render(&am, &n, NULL);
+	ck_assert_ptr_null(strstr(body, "\"domain\""));
+	ck_assert_ptr_nonnull(strstr(body, "\"groupKey\":\"mxwatch/resolver.unhealthy\""));
+	golden("webhook-alertmanager-global.json", body);
+	free(body);
+	body = render(&native, &n, NULL);
+	ck_assert_ptr_nonnull(strstr(body, "\"domain\":null"));
+	ck_assert_ptr_nonnull(strstr(body, "\"dedup_key\":\"mxwatch/resolver.unhealthy\""));
+	golden("webhook-native-global.json", body);
+	free(body);
+
+	/* Resolved. */
+	a.message = "DNS checks succeed again: per-domain alerts resume";
+	a.ended = T0 + 900;
+	n = one(NOTIFY_RESOLVED, &a);
+	n.at = a.ended;
+	body = render(&pd, &n, NULL);
+	ck_assert_str_eq(
+	    body, "{\"event_action\":\"resolve\",\"dedup_key\":\"mxwatch/resolver.unhealthy\"}\n");
+	golden("pagerduty-global-resolve.json", body);
+	free(body);
+	body = render(&slack, &n, NULL);
+	ck_assert_ptr_nonnull(
+	    strstr(body, "\"text\":\"Resolved resolver.unhealthy after 15m: DNS"));
+	assert_no_empty_domain(body);
+	golden("slack-global-resolved.json", body);
+	free(body);
+	body = render(&am, &n, NULL);
+	ck_assert_ptr_null(strstr(body, "\"domain\""));
+	golden("webhook-alertmanager-global-resolved.json", body);
+	free(body);
+
+	/* In a list, too. */
+	{
+		const struct notify_alert two[] = {unhealthy, mixed, generic_ptr, mixed,
+						   mixed,     mixed, mixed,	  mixed,
+						   mixed,     mixed, mixed};
+		struct notification g = {.kind = NOTIFY_FIRING,
+					 .at = T0,
+					 .id = "mxw_51",
+					 .alerts = two,
+					 .nalerts = 11,
+					 .total = 11,
+					 .by_severity = {0, 1, 10}};
+
+		body = render(&slack, &g, NULL);
+		ck_assert_ptr_nonnull(
+		    strstr(body, "\"text\":\"*CRITICAL* resolver.unhealthy \xc2\xb7 resolver\\n"));
+		free(body);
+	}
+}
+END_TEST
+
 START_TEST(test_sink_wants_severity_and_labels)
 {
 	struct cfg_label match[] = {{S("customer"), S("acme")}};
@@ -1442,6 +1551,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_webhook_carries_every_alert_of_a_group);
 	tcase_add_test(tc, test_webhook_splits_a_group_over_its_limits_and_loses_nothing);
 	tcase_add_test(tc, test_slack_and_pagerduty_show_ten_of_a_big_group);
+	tcase_add_test(tc, test_alert_of_no_domain_renders_cleanly_everywhere);
 	tcase_add_test(tc, test_sink_wants_severity_and_labels);
 	tcase_add_test(tc, test_sink_url);
 	suite_add_tcase(s, tc);
