@@ -6,10 +6,24 @@
 
 #include "endpoint.h"
 #include "log.h"
+#include "rule.h"
 #include "severity.h"
 
 /* Firing findings listed by /status at most (firing_total counts them all). */
 #define STATUS_FIRING_MAX 100
+
+/* The alert that belongs to no domain: fires while most checks fail at once. */
+#define RESOLVER_RULE "resolver.unhealthy"
+#define RESOLVER_SUBJECT "resolver"
+
+/* The severity resolver.unhealthy is told with. */
+static enum severity
+resolver_severity(void)
+{
+	const struct rule_info *info = rule_lookup(RESOLVER_RULE);
+
+	return info != NULL ? info->severity : SEV_CRITICAL;
+}
 
 /* Restarts the endpoint on its running address after a move that failed. */
 void
@@ -130,12 +144,15 @@ on_metrics(struct web_metrics *w, void *arg)
 	for (int s = SEV_INFO; s <= SEV_CRITICAL; s++)
 		web_metrics_add(w, "mxwatch_findings_total", (double)ms.findings[s], "severity",
 				severity_name((enum severity)s), NULL);
-	web_metrics_family(w, "mxwatch_findings_firing", WEB_GAUGE,
-			   "Alerts firing now, by rule and severity.");
+	web_metrics_family(
+	    w, "mxwatch_findings_firing", WEB_GAUGE,
+	    "Alerts firing now, by rule and severity (resolver.unhealthy included).");
 	if (store_count_firing(d->st, add_firing_count, w, &err) != 0) {
 		log_warnx("metrics: %s", err);
 		free(err);
 	}
+	if (!monitor_resolver_healthy(d->m))
+		add_firing_count(RESOLVER_RULE, resolver_severity(), 1, w);
 	web_metrics_family(w, "mxwatch_dns_queries_total", WEB_COUNTER,
 			   "DNS queries completed, by outcome.");
 	for (int o = DNS_ANSWER; o <= DNS_ERROR; o++)
@@ -194,7 +211,8 @@ sum_firing(const char *rule, enum severity sev, int64_t n, void *arg)
 	return 0;
 }
 
-/* /status: what a person asks first, as JSON. Sink names only: no URL, key or secret. */
+/* /status: what a person asks first, as JSON. Sink names only: no URL, key or secret.
+ * resolver.unhealthy, while it fires, is the first of the firing list, without a domain. */
 static json_t *
 on_status(void *arg)
 {
@@ -202,6 +220,7 @@ on_status(void *arg)
 	struct monitor_stats ms;
 	json_t *sinks = json_array(), *firing = json_array();
 	int64_t pending = 0, dead = 0, total = 0;
+	int64_t outage = monitor_resolver_unhealthy_since(d->m);
 	char *err = NULL;
 
 	monitor_get_stats(d->m, &ms);
@@ -217,8 +236,16 @@ on_status(void *arg)
 		pending += p;
 		dead += x;
 	}
+	if (outage > 0) {
+		json_array_append_new(
+		    firing, json_pack("{s:s, s:s, s:s, s:I}", "rule", RESOLVER_RULE, "severity",
+				      severity_name(resolver_severity()), "subject",
+				      RESOLVER_SUBJECT, "since", (json_int_t)outage));
+		total = 1;
+	}
 	if (store_count_firing(d->st, sum_firing, &total, &err) != 0 ||
-	    store_each_firing(d->st, STATUS_FIRING_MAX, add_firing, firing, &err) != 0)
+	    store_each_firing(d->st, STATUS_FIRING_MAX - json_array_size(firing), add_firing,
+			      firing, &err) != 0)
 		goto fail;
 	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:b, s:{s:I, s:I}, s:o, s:I, "
 			 "s:o}",

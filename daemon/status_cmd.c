@@ -14,12 +14,13 @@
 
 #include "cfg.h"
 #include "cli.h"
+#include "rule.h"
 #include "severity.h"
 #include "store.h"
 #include "store_query.h"
 #include "xmalloc.h"
 
-/* A firing finding, copied out of the store. */
+/* A firing finding, copied out of the store; or resolver.unhealthy (domain NULL). */
 struct status_firing {
 	char *domain, *rule, *subject;
 	enum severity severity;
@@ -142,6 +143,24 @@ add_firing(const struct store_firing *f, void *arg)
 	return 0;
 }
 
+/* Adds resolver.unhealthy, firing since s->unhealthy_since, to the firing list: the alert
+ * of no domain, first of its severity as the store lists by domain. */
+static void
+add_resolver_firing(struct status *s)
+{
+	const struct rule_info *info = rule_lookup("resolver.unhealthy");
+	struct status_firing *x;
+
+	s->firing = xreallocarray(s->firing, s->nfiring + 1, sizeof(*s->firing));
+	x = &s->firing[s->nfiring++];
+	x->domain = NULL;
+	x->rule = xstrdup("resolver.unhealthy");
+	x->subject = xstrdup("resolver");
+	x->severity = info != NULL ? info->severity : SEV_CRITICAL;
+	x->since = s->unhealthy_since;
+	s->count[x->severity]++;
+}
+
 /* Adds a sink row named name, all zero. */
 static struct status_sink *
 add_sink(struct status *s, const char *name)
@@ -206,8 +225,13 @@ status_read(struct store *st, struct status *s, char **errstr)
 	if (store_begin_read(st, errstr) != 0)
 		return -1;
 	if (store_get_summary(st, &s->sum, errstr) != 0 ||
-	    store_get_meta(st, "resolver_unhealthy_since", &s->unhealthy_since, errstr) != 0 ||
-	    store_each_firing(st, 0, add_firing, s, errstr) != 0 ||
+	    store_get_meta(st, "resolver_unhealthy_since", &s->unhealthy_since, errstr) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (s->unhealthy_since > 0)
+		add_resolver_firing(s);
+	if (store_each_firing(st, 0, add_firing, s, errstr) != 0 ||
 	    store_each_sink_status(st, add_sink_status, s, errstr) != 0) {
 		store_rollback(st);
 		return -1;
@@ -247,25 +271,30 @@ status_code(const struct status *s)
 	return ST_OK;
 }
 
-/* Prints the first line: the verdict and why. */
+/* Prints the first line: the verdict and why. The resolver's outage is said in words; the
+ * counts are those of the domains' alerts. */
 static void
 print_verdict(const struct status *s, int code)
 {
 	static const char *const verdicts[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	size_t count[SEV_CRITICAL + 1], n = s->nfiring;
 	const char *sep = "";
 
+	memcpy(count, s->count, sizeof(count));
 	printf("%s: ", verdicts[code]);
 	if (s->unhealthy_since > 0) {
 		fputs("the resolver is unhealthy", stdout);
 		sep = "; ";
+		count[s->firing[0].severity]--; /* resolver.unhealthy, listed first */
+		n--;
 	}
-	if (s->nfiring > 0) {
+	if (n > 0) {
 		fputs(sep, stdout);
 		sep = "";
 		for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--) {
-			if (s->count[sev] == 0)
+			if (count[sev] == 0)
 				continue;
-			printf("%s%zu %s", sep, s->count[sev], severity_name((enum severity)sev));
+			printf("%s%zu %s", sep, count[sev], severity_name((enum severity)sev));
 			sep = ", ";
 		}
 		fputs(" firing", stdout);
@@ -297,6 +326,9 @@ print_domains(const struct status *s)
 	       cli_fmt_age(s->now - s->sum.last_check, ab, sizeof(ab)));
 }
 
+/* What the domain column shows for resolver.unhealthy, which belongs to no domain. */
+#define NO_DOMAIN "-"
+
 /* Prints the firing findings, grouped by severity, most severe first, in aligned columns. */
 static void
 print_firing(const struct status *s)
@@ -311,8 +343,9 @@ print_firing(const struct status *s)
 	puts("firing:");
 	for (size_t i = 0; i < s->nfiring; i++) {
 		const struct status_firing *f = &s->firing[i];
+		const char *domain = f->domain != NULL ? f->domain : NO_DOMAIN;
 
-		wd = (int)strlen(f->domain) > wd ? (int)strlen(f->domain) : wd;
+		wd = (int)strlen(domain) > wd ? (int)strlen(domain) : wd;
 		wr = (int)strlen(f->rule) > wr ? (int)strlen(f->rule) : wr;
 		ws = (int)strlen(f->subject) > ws ? (int)strlen(f->subject) : ws;
 	}
@@ -323,8 +356,9 @@ print_firing(const struct status *s)
 			group = (int)f->severity;
 			printf("  %s (%zu)\n", severity_name(f->severity), s->count[f->severity]);
 		}
-		printf("    %-*s  %-*s  %-*s  since %s (%s)\n", wd, f->domain, wr, f->rule, ws,
-		       f->subject, cli_fmt_time(f->since, tb, sizeof(tb)),
+		printf("    %-*s  %-*s  %-*s  since %s (%s)\n", wd,
+		       f->domain != NULL ? f->domain : NO_DOMAIN, wr, f->rule, ws, f->subject,
+		       cli_fmt_time(f->since, tb, sizeof(tb)),
 		       cli_fmt_age(s->now - f->since, ab, sizeof(ab)));
 	}
 }
@@ -411,11 +445,19 @@ print_json(const struct status *s, int code)
 
 	for (size_t i = 0; i < s->nfiring; i++) {
 		const struct status_firing *f = &s->firing[i];
+		const char *sev = severity_name(f->severity);
 
-		json_array_append_new(firing, json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain",
-							f->domain, "rule", f->rule, "severity",
-							severity_name(f->severity), "subject",
-							f->subject, "since", (json_int_t)f->since));
+		/* resolver.unhealthy has no domain member, as in mxwatchd's /status. */
+		if (f->domain != NULL)
+			json_array_append_new(
+			    firing, json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain", f->domain,
+					      "rule", f->rule, "severity", sev, "subject",
+					      f->subject, "since", (json_int_t)f->since));
+		else
+			json_array_append_new(firing,
+					      json_pack("{s:s, s:s, s:s, s:I}", "rule", f->rule,
+							"severity", sev, "subject", f->subject,
+							"since", (json_int_t)f->since));
 	}
 	for (size_t i = 0; i < s->nsinks; i++) {
 		const struct status_sink *k = &s->sinks[i];

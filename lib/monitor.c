@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "alerting.h"
+#include "log.h"
 #include "monitor.h"
 #include "probe.h"
 #include "sched.h"
@@ -255,6 +256,28 @@ health_known(const struct monitor *m)
 	return m->window_n >= health_want(m);
 }
 
+/* Writes how long an outage lasted for a person, in its two largest units ("1h 5m"), as
+ * the sinks write how long an alert fired. */
+static void
+health_duration(int64_t secs, char out[32])
+{
+	long long s = secs < 0 ? 0 : (long long)secs;
+	long long d = s / 86400, h = s % 86400 / 3600, mins = s % 3600 / 60;
+
+	if (d > 0 && h > 0)
+		snprintf(out, 32, "%lldd %lldh", d, h);
+	else if (d > 0)
+		snprintf(out, 32, "%lldd", d);
+	else if (h > 0 && mins > 0)
+		snprintf(out, 32, "%lldh %lldm", h, mins);
+	else if (h > 0)
+		snprintf(out, 32, "%lldh", h);
+	else if (mins > 0)
+		snprintf(out, 32, "%lldm", mins);
+	else
+		snprintf(out, 32, "%llds", s);
+}
+
 /* Counts a check in the resolver health window; fires or resolves resolver.unhealthy. */
 static void
 health(struct monitor *m, bool failed, int64_t now)
@@ -279,15 +302,26 @@ health(struct monitor *m, bool failed, int64_t now)
 	    store_set_meta(m->st, "resolver_unhealthy_since", unhealthy ? now : 0, &err) != 0)
 		report(m, err); /* kept in memory; a restart then forgets the outage */
 	if (unhealthy) {
+		/* One line per state change, as alerting logs those of the domains' alerts. */
+		log_warnx("resolver.unhealthy fires: %zu of the last %zu checks failed (most of "
+			  "their lookups failed): per-domain alerts are held",
+			  nfailed, want);
 		m->unhealthy_since = now;
 		alerting_global(m->alerting, "resolver.unhealthy", "resolver",
 				"most DNS checks are failing at once (the resolver or the network "
 				"is down): per-domain alerts are held until they succeed again",
 				false, now, now);
 	} else {
+		char took[32];
+
+		health_duration(m->unhealthy_since > 0 ? now - m->unhealthy_since : 0, took);
+		log_info("resolver.unhealthy resolved after %s: %zu of the last %zu checks "
+			 "failed: per-domain alerts resume",
+			 took, nfailed, want);
 		alerting_global(m->alerting, "resolver.unhealthy", "resolver",
 				"DNS checks succeed again: per-domain alerts resume", true,
 				m->unhealthy_since, now);
+		m->unhealthy_since = 0;
 	}
 }
 
@@ -736,4 +770,11 @@ bool
 monitor_resolver_healthy(const struct monitor *m)
 {
 	return !m->unhealthy;
+}
+
+/* Tells since when resolver.unhealthy fires. */
+int64_t
+monitor_resolver_unhealthy_since(const struct monitor *m)
+{
+	return m->unhealthy ? m->unhealthy_since : 0;
 }

@@ -84,5 +84,8 @@ void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
 /* False while resolver.unhealthy fires: most checks fail at once (DNS or the network is
  * down) and per-domain alerts are held. */
 bool monitor_resolver_healthy(const struct monitor *m);
+/* Since when resolver.unhealthy fires (Unix time), as the store keeps it (meta key
+ * resolver_unhealthy_since); 0 while the resolver is healthy. */
+int64_t monitor_resolver_unhealthy_since(const struct monitor *m);
 
 #endif
