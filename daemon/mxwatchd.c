@@ -39,9 +39,10 @@ usage(FILE *f)
 	      "       mxwatchd -V                              print the versions and exit\n"
 	      "\n"
 	      "The configuration defaults to " DEFAULT_CONFIG ".\n"
-	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 unknown (a check\n"
-	      "could not be stored, or a signal stopped the run before every domain was\n"
-	      "checked); 64 usage, 78 bad configuration.\n",
+	      "Exit status of --once: 0 ok, 1 warnings, 2 critical findings, 3 unknown (no\n"
+	      "warning or critical finding but lookups failed; or a check could not be stored,\n"
+	      "or a signal stopped the run before every domain was checked); 64 usage, 78 bad\n"
+	      "configuration.\n",
 	      f);
 }
 
@@ -86,6 +87,8 @@ on_finding(const struct finding *f, void *arg)
 {
 	struct daemon *d = arg;
 
+	if (strcmp(f->rule, "dns.lookup-failed") != 0)
+		d->findings[f->severity]++;
 	if (d->json) {
 		json_t *o = finding_json(f);
 		char *line = json_dumps(o, JSON_COMPACT);
@@ -126,9 +129,11 @@ delivered(void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
-/* The exit status of --once, the Nagios convention: 3 (unknown) when a check could not be
- * stored (store_status -1) or a signal stopped the run before every domain's check was
- * stored; else 2 when a finding is critical, 1 when one is a warning, 0. */
+/* The exit status of --once, the Nagios convention as mxwatch check applies it: 3 (unknown)
+ * when a check could not be stored (store_status -1) or a signal stopped the run before every
+ * domain's check was stored, whatever the findings; else 2 when a finding is critical, 1 when
+ * one is a warning (critical and warning findings win over lookups that failed); else 3 when
+ * a watched set could not be looked up (its state is unknown), else 0. */
 static int
 once_status(const struct daemon *d, int store_status)
 {
@@ -143,10 +148,17 @@ once_status(const struct daemon *d, int store_status)
 	}
 	if (store_status != 0)
 		return EXIT_UNKNOWN;
-	if (st.findings[SEV_CRITICAL] > 0)
+	if (d->findings[SEV_CRITICAL] > 0)
 		return 2;
-	if (st.findings[SEV_WARNING] > 0)
+	if (d->findings[SEV_WARNING] > 0)
 		return 1;
+	if (st.checks_unknown > 0) {
+		log_warnx("lookups failed (SERVFAIL, REFUSED, timeout or error) for %llu of %zu "
+			  "domain%s: %s state is unknown: exit status 3 (unknown)",
+			  (unsigned long long)st.checks_unknown, st.domains,
+			  st.domains == 1 ? "" : "s", st.checks_unknown == 1 ? "its" : "their");
+		return EXIT_UNKNOWN;
+	}
 	return 0;
 }
 

@@ -34,6 +34,9 @@ struct daemon {
 	bool log_level_given; /* --log-level was given: it wins over log.level */
 	int status;
 	bool once_over; /* --once: every check was started and is over */
+	/* The findings of the checks by severity, for the status of --once; dns.lookup-failed
+	 * is left out: the set it reports is unknown, and that makes the status unknown. */
+	uint64_t findings[SEV_CRITICAL + 1];
 	struct event *sigterm, *sigint, *sighup, *stop_timer;
 	/* The HTTP endpoint (NULL when off and with --once) and the address it listens on. */
 	struct web *web;

@@ -228,6 +228,16 @@ check_failed(const struct snap *s)
 	return s->nsets > 0 && 2 * unknown > s->nsets;
 }
 
+/* Tells whether any of a check's sets was unknown this time. */
+static bool
+check_unknown(const struct snap *s)
+{
+	for (size_t i = 0; i < s->nsets; i++)
+		if (!dns_outcome_is_known(s->sets[i].outcome))
+			return true;
+	return false;
+}
+
 /* Tells whether a check could not see all it watches for a reason that may pass: a set
  * unknown for fewer than confirm_after checks (longer is dns.lookup-failed's business). */
 static bool
@@ -385,6 +395,7 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 		for (size_t i = 0; i < n && m->ev.change != NULL; i++)
 			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
 		m->stats.checks++;
+		m->stats.checks_unknown += check_unknown(snap);
 		m->stats.changes += n;
 		m->stats.last_check = now;
 		rule_eval(&env, d, prev, snap, &found);

@@ -72,6 +72,9 @@ struct monitor_stats {
 	size_t running;		/* domain checks in progress */
 	size_t domains;		/* configured domains */
 	int64_t last_check;	/* when the latest check was stored (Unix time); 0: none yet */
+	/* Domain checks stored in which at least one watched set could not be looked up
+	 * (SERVFAIL, REFUSED, timeout, error): what they found rests on last known records. */
+	uint64_t checks_unknown;
 	/* Passes: a pass starts with a check when none is open and ends when every configured
 	 * domain has completed a check since (with --once: the run; on schedule: about the
 	 * interval while the daemon keeps up, longer when it falls behind). A reload abandons
