@@ -128,6 +128,6 @@ conf_reload(struct daemon *d)
 	if (d->dl != NULL)
 		deliver_set_config(d->dl, c); /* c stays alive: the monitor holds it */
 	d->interval_s = interval_s;
-	log_info("configuration reloaded: %zu domains", c->ndomains);
+	log_info("configuration reloaded: %zu domain%s", c->ndomains, c->ndomains == 1 ? "" : "s");
 	reloaded(d, true);
 }

@@ -141,9 +141,9 @@ once_status(const struct daemon *d, int store_status)
 
 	monitor_get_stats(d->m, &st);
 	if (d->stopping && st.checks < st.domains) {
-		log_warnx("interrupted: %llu of %zu domains checked, the run is incomplete: exit "
+		log_warnx("interrupted: %llu of %zu domain%s checked, the run is incomplete: exit "
 			  "status 3 (unknown)",
-			  (unsigned long long)st.checks, st.domains);
+			  (unsigned long long)st.checks, st.domains, st.domains == 1 ? "" : "s");
 		return EXIT_UNKNOWN;
 	}
 	if (store_status != 0)
@@ -337,8 +337,9 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	if (test) {
 		prov_free(d.prov);
-		printf("%s: configuration OK: %zu domains, %zu sinks\n", d.config_path, c->ndomains,
-		       c->nsinks);
+		printf("%s: configuration OK: %zu domain%s, %zu sink%s\n", d.config_path,
+		       c->ndomains, c->ndomains == 1 ? "" : "s", c->nsinks,
+		       c->nsinks == 1 ? "" : "s");
 		cfg_free(c);
 		return 0;
 	}
@@ -407,7 +408,7 @@ main(int argc, char **argv)
 		service_start(&d); /* the store is open, the configuration loaded: ready */
 	}
 	/* Logged once the signals are handled: tests wait for this line. */
-	log_info("%zu domains, state %s", c->ndomains, c->state);
+	log_info("%zu domain%s, state %s", c->ndomains, c->ndomains == 1 ? "" : "s", c->state);
 	event_base_dispatch(d.base);
 	web_free(d.web); /* first: its callbacks read the monitor and the store */
 	free(d.listen);

@@ -63,12 +63,14 @@ status_text(const struct daemon *d)
 
 	monitor_get_stats(d->m, &st);
 	format_interval(d->interval_s, every, sizeof(every));
-	s = xasprintf("%s %zu domain%s every %s; %llu checks, %llu changes since start",
+	s = xasprintf("%s %zu domain%s every %s; %llu check%s, %llu change%s since start",
 		      d->stopping ? "stopping: was checking" : "checking", st.domains,
 		      st.domains == 1 ? "" : "s", every, (unsigned long long)st.checks,
-		      (unsigned long long)st.changes);
+		      st.checks == 1 ? "" : "s", (unsigned long long)st.changes,
+		      st.changes == 1 ? "" : "s");
 	if (st.store_errors > 0) {
-		t = xasprintf("%s; %llu store errors", s, (unsigned long long)st.store_errors);
+		t = xasprintf("%s; %llu store error%s", s, (unsigned long long)st.store_errors,
+			      st.store_errors == 1 ? "" : "s");
 		free(s);
 		s = t;
 	}
