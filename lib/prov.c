@@ -182,10 +182,11 @@ int
 prov_load_for(const char *dir, const char *const *extra_cdn_ranges, size_t n, struct prov **out,
 	      char **errstr)
 {
+	const char *env = getenv("MXW_DATA_DIR");
 	char *err = NULL;
 
-	if (dir == NULL)
-		dir = getenv("MXW_DATA_DIR") != NULL ? getenv("MXW_DATA_DIR") : MXW_DATA_DIR;
+	if (dir == NULL) /* an empty MXW_DATA_DIR is unset, not the current directory */
+		dir = env != NULL && env[0] != '\0' ? env : MXW_DATA_DIR;
 	if (prov_load(dir, extra_cdn_ranges, n, out, &err) == 0)
 		return 0;
 	*errstr = xasprintf("provider data: %s", err);

@@ -66,8 +66,8 @@ typedef const char *prov_orgdomain_fn(const char *host, void *arg);
  * ("conf/data/cdn-ranges:12: bad CIDR \"1.2.3/40\"") or the extra range; *out is then NULL. */
 int prov_load(const char *dir, const char *const *extra_cdn_ranges, size_t n, struct prov **out,
 	      char **errstr);
-/* prov_load from dir, or when dir is NULL from $MXW_DATA_DIR, else the installed data
- * directory; an error says it is about the provider data. */
+/* prov_load from dir, or when dir is NULL from $MXW_DATA_DIR (an empty one counts as unset),
+ * else the installed data directory; an error says it is about the provider data. */
 int prov_load_for(const char *dir, const char *const *extra_cdn_ranges, size_t n, struct prov **out,
 		  char **errstr);
 

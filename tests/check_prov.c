@@ -598,6 +598,52 @@ START_TEST(test_org_callback_is_asked_only_for_two_unlisted_servers)
 }
 END_TEST
 
+/* Sets $MXW_DATA_DIR to value (NULL: unsets it); returns its old value (caller frees). */
+static char *
+swap_data_dir(const char *value)
+{
+	const char *old = getenv("MXW_DATA_DIR");
+	char *saved = old ? xstrdup(old) : NULL;
+
+	if (value != NULL)
+		setenv("MXW_DATA_DIR", value, 1);
+	else
+		unsetenv("MXW_DATA_DIR");
+	return saved;
+}
+
+START_TEST(test_data_dir_variable_names_the_data)
+{
+	char *dir = shipped_dir(), *saved = swap_data_dir(dir), *err = NULL;
+	struct prov *p = NULL;
+
+	ck_assert_int_eq(prov_load_for(NULL, NULL, 0, &p, &err), 0);
+	ck_assert_ptr_nonnull(p);
+	prov_free(p);
+	free(swap_data_dir(saved));
+	free(saved);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_empty_data_dir_variable_is_unset)
+{
+	static const char want[] = "provider data: " MXW_DATA_DIR "/";
+	char *saved = swap_data_dir(""), *err = NULL;
+	struct prov *p = NULL;
+
+	/* The installed data directory, not "/ses-regions": loaded if installed, else named. */
+	if (prov_load_for(NULL, NULL, 0, &p, &err) == 0) {
+		prov_free(p);
+	} else {
+		ck_assert_msg(strncmp(err, want, sizeof(want) - 1) == 0, "error: %s", err);
+		free(err);
+	}
+	free(swap_data_dir(saved));
+	free(saved);
+}
+END_TEST
+
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -605,6 +651,7 @@ prov_suite(void)
 {
 	Suite *s = suite_create("prov");
 	TCase *tc = tcase_create("shipped"), *tf = tcase_create("files");
+	TCase *te = tcase_create("environment");
 
 	tcase_add_checked_fixture(tc, shipped_setup, shipped_teardown);
 	tcase_add_test(tc, test_shipped_data_files_load);
@@ -629,6 +676,10 @@ prov_suite(void)
 	tcase_add_test(tf, test_comments_blanks_and_trailing_comments_are_skipped);
 	tcase_add_test(tf, test_ip_tokens_never_match_inside_a_longer_number);
 	suite_add_tcase(s, tf);
+
+	tcase_add_test(te, test_data_dir_variable_names_the_data);
+	tcase_add_test(te, test_empty_data_dir_variable_is_unset);
+	suite_add_tcase(s, te);
 	return s;
 }
 
