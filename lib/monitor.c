@@ -11,6 +11,7 @@
 #include "monitor.h"
 #include "probe.h"
 #include "sched.h"
+#include "sink.h"
 #include "xmalloc.h"
 
 /* Domains stored per transaction at most, and how long a batch may wait for more. */
@@ -266,28 +267,6 @@ health_known(const struct monitor *m)
 	return m->window_n >= health_want(m);
 }
 
-/* Writes how long an outage lasted for a person, in its two largest units ("1h 5m"), as
- * the sinks write how long an alert fired. */
-static void
-health_duration(int64_t secs, char out[32])
-{
-	long long s = secs < 0 ? 0 : (long long)secs;
-	long long d = s / 86400, h = s % 86400 / 3600, mins = s % 3600 / 60;
-
-	if (d > 0 && h > 0)
-		snprintf(out, 32, "%lldd %lldh", d, h);
-	else if (d > 0)
-		snprintf(out, 32, "%lldd", d);
-	else if (h > 0 && mins > 0)
-		snprintf(out, 32, "%lldh %lldm", h, mins);
-	else if (h > 0)
-		snprintf(out, 32, "%lldh", h);
-	else if (mins > 0)
-		snprintf(out, 32, "%lldm", mins);
-	else
-		snprintf(out, 32, "%llds", s);
-}
-
 /* Counts a check in the resolver health window; fires or resolves resolver.unhealthy. */
 static void
 health(struct monitor *m, bool failed, int64_t now)
@@ -324,7 +303,8 @@ health(struct monitor *m, bool failed, int64_t now)
 	} else {
 		char took[32];
 
-		health_duration(m->unhealthy_since > 0 ? now - m->unhealthy_since : 0, took);
+		sink_duration(m->unhealthy_since > 0 ? (long long)(now - m->unhealthy_since) : 0,
+			      took);
 		log_info("resolver.unhealthy resolved after %s: %zu of the last %zu checks "
 			 "failed: per-domain alerts resume",
 			 took, nfailed, want);

@@ -61,6 +61,10 @@ char *sink_send_body(const struct cfg_sink *s, const char *body);
 char **sink_headers(const struct cfg_sink *s, const char *msg_id, long long now, const char *body,
 		    size_t *n);
 
+/* Writes a duration for a person in its two largest units ("2h 15m", "3d 4h", "45s"), as
+ * the messages say how long an alert fired (the daemon's log uses it too). */
+void sink_duration(long long secs, char out[32]);
+
 /* Returns the URL a sink posts to (its url, or SINK_PAGERDUTY_URL); borrowed. */
 const char *sink_url(const struct cfg_sink *s);
 

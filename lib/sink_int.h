@@ -55,8 +55,6 @@ char *sink_json_dump(json_t *o);
 void sink_time_rfc3339(long long t, char out[32]);
 /* Writes t for a person ("2024-03-01 12:00 UTC"). */
 void sink_time_human(long long t, char out[32]);
-/* Writes a duration for a person ("2h 15m", "3d 4h", "45s"). */
-void sink_duration(long long secs, char out[32]);
 
 /* Returns "CRITICAL", "WARNING" or "info": readable at a glance, without colour or emoji. */
 const char *sink_marker(enum severity sev);
