@@ -185,6 +185,33 @@ report(struct monitor *m, char *msg)
 	free(msg);
 }
 
+/* Reads the resolver's health as the store has it: an outage a previous run or an earlier
+ * batch reported is open until checks succeed. */
+static void
+health_load(struct monitor *m)
+{
+	int64_t since = 0;
+	char *err = NULL;
+
+	if (store_get_meta(m->st, "resolver_unhealthy_since", &since, &err) != 0)
+		free(err);
+	m->unhealthy = since > 0;
+	m->unhealthy_since = since;
+}
+
+/* Undoes the open batch after a failure. The resolver health goes back to what the store
+ * holds, so that a flip whose alert was rolled back is made, and told, again. */
+static void
+abort_batch(struct monitor *m)
+{
+	evtimer_del(m->commit);
+	store_rollback(m->st);
+	alerting_discard(m->alerting);
+	m->in_tx = false;
+	m->tx_count = 0;
+	health_load(m);
+}
+
 /* Commits the open batch, if any. */
 static void
 commit(struct monitor *m)
@@ -195,22 +222,23 @@ commit(struct monitor *m)
 	evtimer_del(m->commit);
 	if (!m->in_tx)
 		return;
-	m->in_tx = false;
+	m->in_tx = false; /* a delivery mark made meanwhile must not commit it again */
 	m->tx_count = 0;
 	/* The notifications go in with the finding states they report. */
 	if (alerting_pending(m->alerting) > 0 && m->cur != NULL) {
 		n = alerting_flush(m->alerting, m->st, m->cur->c, time(NULL), &err);
 		if (n < 0) {
 			report(m, err);
-			store_rollback(m->st);
+			abort_batch(m);
 			return;
 		}
 	}
 	if (m->dry_run) {
+		/* Rolled back on purpose: the health seen stays, as a real run would store it. */
 		store_rollback(m->st);
 	} else if (store_commit(m->st, &err) != 0) {
 		report(m, err);
-		store_rollback(m->st);
+		abort_batch(m);
 		return;
 	}
 	m->stats.notifications += (uint64_t)n;
@@ -367,10 +395,7 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 	n = snap_diff(prev, snap, &changes);
 	if (store_put_check(m->st, snap, changes, n, now, &err) != 0) {
 		report(m, err);
-		store_rollback(m->st);
-		alerting_discard(m->alerting);
-		m->in_tx = false;
-		m->tx_count = 0;
+		abort_batch(m);
 	} else {
 		for (size_t i = 0; i < n && m->ev.change != NULL; i++)
 			m->ev.change(snap->domain, &changes[i], now, m->ev.arg);
@@ -393,10 +418,7 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 		if (alerting_check(m->alerting, m->st, ref->c, d, &found, prev == NULL, held, now,
 				   &err) != 0) {
 			report(m, err);
-			store_rollback(m->st);
-			alerting_discard(m->alerting);
-			m->in_tx = false;
-			m->tx_count = 0;
+			abort_batch(m);
 			findings_clear(&found);
 			free(changes);
 			return;
@@ -542,16 +564,7 @@ monitor_new(struct event_base *base, struct dns_resolver *r, struct store *st,
 	m->stats.cycle_ms = -1;
 	m->alerting = alerting_new(NULL);
 	store_set_flush(st, flush_cb, m);
-	{
-		/* An outage a previous run reported is still open until checks succeed. */
-		int64_t since = 0;
-		char *err = NULL;
-
-		if (store_get_meta(st, "resolver_unhealthy_since", &since, &err) != 0)
-			free(err);
-		m->unhealthy = since > 0;
-		m->unhealthy_since = since;
-	}
+	health_load(m);
 	return m;
 }
 
@@ -695,8 +708,9 @@ int
 monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errstr)
 {
 	struct cfg_ref *old = m->cur;
+	size_t old_running = m->max_running;
+	size_t old_domains = m->stats.domains;
 
-	pass_reset(m); /* a pass is over one configuration's domains */
 	m->cur = ref_new(c, p);
 	m->max_running = c->resolver.max_inflight / 4 ? c->resolver.max_inflight / 4 : 1;
 	m->stats.domains = c->ndomains;
@@ -705,9 +719,12 @@ monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errs
 		struct cfg_ref *fresh = m->cur;
 
 		m->cur = old;
+		m->max_running = old_running;
+		m->stats.domains = old_domains;
 		ref_release(m, fresh);
 		return -1;
 	}
+	pass_reset(m); /* a pass is over one configuration's domains */
 	ref_release(m, old);
 	if (m->started)
 		want_pump(m);
@@ -718,6 +735,15 @@ monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errs
 void
 monitor_run_once(struct monitor *m, void (*done)(int status, void *arg), void *arg)
 {
+	void *dues = NULL;
+	char *err = NULL;
+
+	/* As a reload does: the domains gone from the configuration resolve and are forgotten. */
+	if (store_each_domain(m->st, collect_due, &dues, &err) != 0)
+		report(m, err);
+	else
+		forget_unwatched(m, NULL, dues, time(NULL));
+	tdestroy(dues, due_free);
 	m->once = true;
 	m->once_next = 0;
 	m->once_status = 0;
