@@ -332,8 +332,10 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 
 	alert_policy_init(&p, c->alerting.confirm_after, c->alerting.resolve_after,
 			  c->alerting.repeat_after_s);
-	if (store_get_alerts(st, d->name, collect, &known, errstr) != 0)
+	if (store_get_alerts(st, d->name, collect, &known, errstr) != 0) {
+		known_clear(&known); /* it may have failed after some */
 		return -1;
+	}
 	cur = labels_text(d);
 	for (size_t i = 0; rc == 0 && i < found->n; i++) {
 		const struct finding *f = &found->v[i];
@@ -406,8 +408,10 @@ alerting_forget(struct alerting *a, struct store *st, const char *domain,
 	char *cur;
 	int rc = 0;
 
-	if (store_get_alerts(st, domain, collect, &known, errstr) != 0)
+	if (store_get_alerts(st, domain, collect, &known, errstr) != 0) {
+		known_clear(&known); /* it may have failed after some */
 		return -1;
+	}
 	cur = labels_text(d);
 	for (size_t i = 0; rc == 0 && i < known.n; i++) {
 		struct known *k = &known.v[i];

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "alerting.h"
 #include "log.h"
 #include "store.h"
+#include "store_int.h"
 #include "testsecret.h"
 #include "xmalloc.h"
 
@@ -780,6 +782,74 @@ START_TEST(test_an_alert_keeps_the_labels_it_fired_with_until_it_resolves)
 }
 END_TEST
 
+/* Rows the store has returned since interrupt_after_rows armed it (SQLITE_TRACE_ROW). */
+static unsigned rows_seen, rows_allowed;
+
+static int
+count_row(unsigned what, void *arg, void *p, void *x)
+{
+	(void)what;
+	(void)arg;
+	(void)p;
+	(void)x;
+	rows_seen++;
+	return 0;
+}
+
+static int
+interrupt_when_seen(void *arg)
+{
+	(void)arg;
+	/* SQLite also asks when it returns a row: the step after the nth row fails. */
+	return rows_seen > rows_allowed;
+}
+
+/* Makes the store's next query fail (SQLITE_INTERRUPT) once it has returned n rows; n 0:
+ * disarms it. */
+static void
+interrupt_after_rows(unsigned n)
+{
+	rows_seen = 0;
+	rows_allowed = n;
+	sqlite3_trace_v2(st->db, n ? SQLITE_TRACE_ROW : 0, n ? count_row : NULL, NULL);
+	sqlite3_progress_handler(st->db, n ? 1 : 0, n ? interrupt_when_seen : NULL, NULL);
+}
+
+START_TEST(test_a_store_error_partway_through_the_known_states_fails_the_check_cleanly)
+{
+	struct alerting *a = alerting_new(out);
+	struct findings f;
+	char *err = NULL;
+
+	EXPECT(a, "dkim.missing critical s1\ndkim.missing critical s2\n", true, false, 100,
+	       "ops baseline 2 dkim.missing:s1,dkim.missing:s2\n"
+	       "feed baseline 2 dkim.missing:s1,dkim.missing:s2\n");
+	/* Reading the two stored states fails after the first: the check fails, queues
+	 * nothing, and frees the state it had read (valgrind.test runs this). */
+	findings_of("", &f);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	interrupt_after_rows(1);
+	ck_assert_int_eq(alerting_check(a, st, &c, &dom, &f, false, false, 200, &err), -1);
+	interrupt_after_rows(0);
+	ck_assert_ptr_nonnull(strstr(err, "reading finding states: interrupted"));
+	free(err);
+	err = NULL;
+	ck_assert_uint_eq(alerting_pending(a), 0);
+	store_rollback(st);
+	/* The same through forgetting the domain. */
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	interrupt_after_rows(1);
+	ck_assert_int_eq(alerting_forget(a, st, "example.com", &dom, 200, &err), -1);
+	interrupt_after_rows(0);
+	ck_assert_ptr_nonnull(strstr(err, "reading finding states: interrupted"));
+	free(err);
+	ck_assert_uint_eq(alerting_pending(a), 0);
+	store_rollback(st);
+	findings_clear(&f);
+	alerting_free(a);
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -804,6 +874,8 @@ alerting_suite(void)
 	    tc, test_an_alert_that_resolves_and_fires_again_in_one_batch_is_told_in_that_order);
 	tcase_add_test(tc, test_resolves_of_a_domain_no_longer_configured_keep_its_labels);
 	tcase_add_test(tc, test_an_alert_keeps_the_labels_it_fired_with_until_it_resolves);
+	tcase_add_test(tc,
+		       test_a_store_error_partway_through_the_known_states_fails_the_check_cleanly);
 	suite_add_tcase(s, tc);
 	return s;
 }
