@@ -7,7 +7,9 @@
  * - A baseline, and more than ALERTING_GROUP_AT new alerts firing in one flush, open one
  *   incident, "mxwatch/<kind>/<notification id>", that covers them all: a new domain or a
  *   broken include shared by fifty domains is one page, with the first alerts shown.
- * - Fewer open one incident each, under the alert's own key (domain/rule/subject).
+ * - Fewer open one incident each, under the alert's own key (domain/rule/subject). An
+ *   alert of no domain (resolver.unhealthy) always opens its own, under "mxwatch/<rule>",
+ *   so that its resolve is told when it resolves, not when the domains' alerts do.
  * - A reminder or flapping notice of a covered alert triggers its incident's key again:
  *   PagerDuty folds it into the open incident (or opens it again if a person resolved it
  *   while the problem lasts), instead of a second incident.
@@ -112,9 +114,20 @@ firing(struct alerting *a, struct store *st, const struct cfg_sink *s, const str
 						     : keys[i],
 						 now, errstr));
 	}
-	for (size_t i = 0; i < n; i++)
-		if (keys[i] == NULL)
+	for (size_t i = 0; total >= 0 && i < n; i++) {
+		if (keys[i] != NULL)
+			continue;
+		if (!items[i]->global) {
 			items[nnew++] = items[i];
+			continue;
+		}
+		/* An alert of no domain always goes alone: a group would hold its resolve
+		 * back until the domains' alerts resolve too. */
+		total = add(total, alerting_emit(a, st, s, NOTIFY_FIRING, &items[i], 1, NULL, NULL,
+						 now, errstr));
+		if (total >= 0 && cover(st, s, &items[i], 1, items[i]->dedup_key, now, errstr) != 0)
+			total = -1;
+	}
 	if (total >= 0 && nnew > ALERTING_GROUP_AT) {
 		total = add(total, open_group(a, st, s, NOTIFY_FIRING, items, nnew, now, errstr));
 	} else {

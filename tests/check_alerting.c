@@ -850,6 +850,33 @@ START_TEST(test_a_store_error_partway_through_the_known_states_fails_the_check_c
 }
 END_TEST
 
+START_TEST(test_pagerduty_never_groups_the_resolver_alert_so_its_resolve_is_told)
+{
+	struct alerting *a = alerting_new(out);
+	char *four = numbered("dkim.missing", "s", 4), *err = NULL, *got;
+
+	use_pagerduty(1);
+	EXPECT(a, "", true, false, 100, "");
+	/* The resolver alert fires in the flush in which four alerts of a domain fire: they
+	 * are a group, it has its own incident. */
+	alerting_global(a, "resolver.unhealthy", "resolver", "most checks fail", false, 200, 200);
+	EXPECT(a, four, false, false, 200,
+	       "oncall firing trigger mxwatch/resolver.unhealthy\n"
+	       "oncall firing trigger mxwatch/firing/#1 4\n");
+	/* It resolves while the four still fire: its incident resolves now. */
+	alerting_global(a, "resolver.unhealthy", "resolver", "checks succeed", true, 200, 300);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_int_eq(alerting_flush(a, st, &c, 300, &err), 1);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	got = drain();
+	ck_assert_str_eq(got, "oncall resolved resolve mxwatch/resolver.unhealthy\n");
+	free(got);
+	EXPECT(a, "", false, false, 400, "oncall resolved resolve mxwatch/firing/#1\n");
+	free(four);
+	alerting_free(a);
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -868,6 +895,7 @@ alerting_suite(void)
 	tcase_add_test(tc,
 		       test_pagerduty_reminders_trigger_their_incident_and_changes_hold_none_open);
 	tcase_add_test(tc, test_resolver_alert_reaches_sinks_with_label_matchers);
+	tcase_add_test(tc, test_pagerduty_never_groups_the_resolver_alert_so_its_resolve_is_told);
 	tcase_add_test(tc, test_webhook_carries_every_alert_of_a_group);
 	tcase_add_test(tc, test_more_alerts_than_one_webhook_message_holds_go_as_several);
 	tcase_add_test(
