@@ -551,10 +551,49 @@ alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s, en
 	return rc == 0 ? (int)nmsgs : -1;
 }
 
-/* Renders the alerts of q (n of them) for a Slack or webhook sink: per kind, one grouped
- * notification for a baseline or for many, else one each. */
+/* Tells whether a Slack or webhook sink is to be told that q resolved: it was told q fired,
+ * or q fired before the store kept that and the sink's routing takes it. Forgets that it
+ * was told. Returns 1 or 0, or -1 and *errstr. */
 static int
-flush_sink(struct alerting *a, struct store *st, const struct cfg_sink *sink,
+told_resolve(struct store *st, const struct cfg_sink *sink, const struct queued *q, char **errstr)
+{
+	char *key = NULL;
+	int64_t left;
+	int found =
+	    store_close_told(st, sink->name, q->domain, q->rule, q->subject, &key, &left, errstr);
+
+	free(key);
+	if (found != 0)
+		return found;
+	found = alerting_told_before(st, q, errstr);
+	return found == 1 ? alerting_routes(sink, q) : found;
+}
+
+/* Records that a Slack or webhook sink was told the n alerts of items firing. */
+static int
+told_fire(struct store *st, const struct cfg_sink *sink, const char *dest,
+	  const struct queued *const *items, size_t n, long long now, char **errstr)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct queued *q = items[i];
+		char *old = NULL;
+		int64_t left;
+
+		if (q->event)
+			continue; /* told once, never resolves */
+		if (store_put_told(st, sink->name, dest, q->domain, q->rule, q->subject,
+				   q->dedup_key, now, &old, &left, errstr) != 0)
+			return -1;
+		free(old);
+	}
+	return 0;
+}
+
+/* Renders the alerts of q (n of them) for a Slack or webhook sink (destination dest): per
+ * kind, one grouped notification for a baseline or for many, else one each. What fires goes
+ * by the sink's routing; what resolves goes by what the sink was told. */
+static int
+flush_sink(struct alerting *a, struct store *st, const struct cfg_sink *sink, const char *dest,
 	   const struct queued *q, size_t nq, const struct queued **items, long long now,
 	   char **errstr)
 {
@@ -565,11 +604,19 @@ flush_sink(struct alerting *a, struct store *st, const struct cfg_sink *sink,
 		size_t n = 0;
 		int rc = 0;
 
-		for (size_t i = 0; i < nq; i++)
-			if (q[i].kind == kinds[k] && alerting_routes(sink, &q[i]))
+		for (size_t i = 0; rc >= 0 && i < nq; i++) {
+			if (q[i].kind != kinds[k])
+				continue;
+			rc = kinds[k] == NOTIFY_RESOLVED ? told_resolve(st, sink, &q[i], errstr)
+							 : alerting_routes(sink, &q[i]);
+			if (rc == 1)
 				items[n++] = &q[i];
+		}
+		if (rc < 0)
+			return -1;
 		if (n == 0)
 			continue;
+		rc = 0;
 		if (kinds[k] == NOTIFY_BASELINE || n > ALERTING_GROUP_AT) {
 			rc =
 			    alerting_emit(a, st, sink, kinds[k], items, n, NULL, NULL, now, errstr);
@@ -581,6 +628,9 @@ flush_sink(struct alerting *a, struct store *st, const struct cfg_sink *sink,
 				rc = one < 0 ? -1 : rc + one;
 			}
 		}
+		if (rc >= 0 && kinds[k] != NOTIFY_RESOLVED &&
+		    told_fire(st, sink, dest, items, n, now, errstr) != 0)
+			rc = -1;
 		total = rc < 0 ? -1 : total + rc;
 	}
 	return total;
@@ -627,8 +677,12 @@ alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long l
 	       char **errstr)
 {
 	const struct queued **items = a->n ? xcalloc(a->n, sizeof(*items)) : NULL;
-	int total = 0;
+	char(*dests)[ALERTING_DEST_SIZE] = xcalloc(c->nsinks ? c->nsinks : 1, sizeof(*dests));
+	int total;
 
+	for (size_t s = 0; s < c->nsinks; s++)
+		alerting_dest(&c->sinks[s], dests[s]);
+	total = alerting_told_sync(a, st, c, dests, now, errstr);
 	for (size_t from = 0, end; total >= 0 && from < a->n; from = end) {
 		end = run_end(a, from);
 		for (size_t s = 0; total >= 0 && s < c->nsinks; s++) {
@@ -636,14 +690,17 @@ alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long l
 			int rc;
 
 			if (sink->type == CFG_SINK_PAGERDUTY)
-				rc = alerting_pd_flush(a, st, sink, &a->q[from], end - from, items,
-						       now, errstr);
+				rc = alerting_pd_flush(a, st, sink, dests[s], &a->q[from],
+						       end - from, items, now, errstr);
 			else
-				rc = flush_sink(a, st, sink, &a->q[from], end - from, items, now,
-						errstr);
+				rc = flush_sink(a, st, sink, dests[s], &a->q[from], end - from,
+						items, now, errstr);
 			total = rc < 0 ? -1 : total + rc;
 		}
+		if (total >= 0 && alerting_told_done(st, &a->q[from], end - from, errstr) != 0)
+			total = -1;
 	}
+	free(dests);
 	free(items);
 	queue_clear(a);
 	return total;

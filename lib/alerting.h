@@ -2,9 +2,10 @@
  * Alerting: applies each domain check's findings to the alert lifecycle (alert_*), keeps the
  * state of every finding in the store, and at each commit turns what must be told into
  * notifications per sink (grouped when many, one baseline digest for first checks), rendered
- * (sink_*) into the outbox in the same transaction as the states they report. For PagerDuty
- * it also keeps which incident (dedup key) covers each alert, and resolves an incident when
- * the last alert it covers resolves (alerting_pd.c).
+ * (sink_*) into the outbox in the same transaction as the states they report. It keeps
+ * which sinks were told each alert fired (alerting_told.c), so that its resolve goes to
+ * exactly those; for PagerDuty also which incident (dedup key) covers each alert, and
+ * resolves an incident when the last alert it covers resolves (alerting_pd.c).
  */
 #ifndef MXW_ALERTING_H
 #define MXW_ALERTING_H
@@ -51,8 +52,11 @@ void alerting_global(struct alerting *a, const char *rule, const char *subject, 
 /* Renders what was queued for each sink of c into the outbox (or the dry-run output), in the
  * open transaction, and empties the queue. The queue is told in order, in runs in which no
  * alert comes twice, each run grouped per sink: an alert that resolved and fired again is
- * told resolved, then firing. Alerts of no domain skip the sinks' label matchers
- * (sink_wants_global). Returns the number of notifications, or -1 and *errstr. */
+ * told resolved, then firing. What fires goes by the sinks' routing (alerts of no domain
+ * skip their label matchers, sink_wants_global); a resolve goes to the sinks that were told
+ * the fire, and to no other. First, when c's sinks are not those of the last flush, what
+ * a sink no longer configured was told moves to the sink that now has its destination (a
+ * rename), or is forgotten. Returns the number of notifications, or -1 and *errstr. */
 int alerting_flush(struct alerting *a, struct store *st, const struct cfg *c, long long now,
 		   char **errstr);
 

@@ -42,11 +42,38 @@ int alerting_emit(struct alerting *a, struct store *st, const struct cfg_sink *s
 		  const char *id, const char *group_key, long long now, char **errstr);
 
 /* Renders the nq queued alerts of q (a run of a's queue in which no alert comes twice) for
- * PagerDuty sink s, keeping its incidents in the store so that each is resolved when the
- * last alert it covers resolves. items has room for nq. Returns the number of messages
- * queued, or -1 and *errstr. */
+ * PagerDuty sink s (destination dest, see alerting_dest), keeping its incidents in the
+ * store so that each is resolved when the last alert it covers resolves. items has room for
+ * nq. Returns the number of messages queued, or -1 and *errstr. */
 int alerting_pd_flush(struct alerting *a, struct store *st, const struct cfg_sink *s,
-		      const struct queued *q, size_t nq, const struct queued **items, long long now,
-		      char **errstr);
+		      const char *dest, const struct queued *q, size_t nq,
+		      const struct queued **items, long long now, char **errstr);
+
+/* The size of a sink's destination fingerprint: 64 hex digits and a NUL. */
+#define ALERTING_DEST_SIZE 65
+
+/* Writes into buf the fingerprint of sink s's destination (a SHA-256 of its type, URL and
+ * routing key, in hex): what the store keeps of it instead of the secrets. */
+void alerting_dest(const struct cfg_sink *s, char buf[ALERTING_DEST_SIZE]);
+
+/* Brings what the store says each sink was told in line with the sinks of c, whose
+ * destinations are dests (one per sink): what a sink no longer configured was told moves to
+ * the sink that has its destination now, else is forgotten (logged). Does nothing when the
+ * sinks are those it last saw. Returns the number of messages queued (resolves of PagerDuty
+ * keys a move left covering nothing), or -1 and *errstr. */
+int alerting_told_sync(struct alerting *a, struct store *st, const struct cfg *c,
+		       char (*dests)[ALERTING_DEST_SIZE], long long now, char **errstr);
+
+/* Tells whether queued alert q is told for the first time (not a reminder, a flapping
+ * notice or a change), so that nothing told before covers it. */
+bool alerting_fresh(const struct queued *q);
+
+/* Tells whether q fired before the store kept what each sink was told (STORE_TOLD_BEFORE),
+ * so that its resolve follows the sinks' routing: 1 when so, 0 when not, -1 and *errstr. */
+int alerting_told_before(struct store *st, const struct queued *q, char **errstr);
+
+/* Forgets that the nq alerts of q, a run told to every sink, fired before the store kept
+ * what it told, for those that resolved or fired anew. Returns 0, or -1 and *errstr. */
+int alerting_told_done(struct store *st, const struct queued *q, size_t nq, char **errstr);
 
 #endif

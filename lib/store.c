@@ -77,6 +77,30 @@ static const char *const migrations[] = {
     /* 5: the labels each finding was told with, so that its resolve reaches the same sinks
      * (NULL: not known, a row of before). */
     "ALTER TABLE findings ADD COLUMN labels TEXT;",
+    /* 6: what each sink was told firing (the incidents of 4, for every sink), with a
+     * fingerprint of the sink's destination (dest; NULL: not known), so that a resolve goes
+     * to the sinks told the fire, also once renamed. Sink '' marks what was told before:
+     * the alerts firing now (and the resolver's outage, told under its key of before,
+     * "/resolver.unhealthy/resolver"), whose sinks are not known. */
+    "CREATE TABLE told ("
+    "  sink TEXT NOT NULL,"
+    "  domain TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  dedup_key TEXT NOT NULL,"
+    "  told_at INTEGER NOT NULL,"
+    "  dest TEXT,"
+    "  PRIMARY KEY (sink, domain, rule, subject));"
+    "CREATE INDEX told_by_key ON told(sink, dedup_key);"
+    "INSERT INTO told (sink, domain, rule, subject, dedup_key, told_at) "
+    "  SELECT sink, domain, rule, subject, dedup_key, opened_at FROM incidents;"
+    "DROP TABLE incidents;"
+    "INSERT INTO told (sink, domain, rule, subject, dedup_key, told_at) "
+    "  SELECT '', d.name, f.rule, f.subject, '', f.last_notified FROM findings f "
+    "  JOIN domains d ON d.id = f.domain_id WHERE f.notified != 0;"
+    "INSERT INTO told (sink, domain, rule, subject, dedup_key, told_at) "
+    "  SELECT '', '', 'resolver.unhealthy', 'resolver', '/resolver.unhealthy/resolver', "
+    "  value FROM meta WHERE key = 'resolver_unhealthy_since' AND value > 0;",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */
@@ -186,7 +210,7 @@ store_open(const char *path, struct store **out, char **errstr)
 			  &st->add_change, errstr) != 0 ||
 	    store_prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due,
 			  errstr) != 0 ||
-	    store_alert_prepare(st, errstr) != 0 || store_incident_prepare(st, errstr) != 0) {
+	    store_alert_prepare(st, errstr) != 0 || store_told_prepare(st, errstr) != 0) {
 		store_close(st);
 		return -1;
 	}
@@ -208,7 +232,7 @@ store_close(struct store *st)
 	sqlite3_finalize(st->add_change);
 	sqlite3_finalize(st->set_due);
 	store_alert_finalize(st);
-	store_incident_finalize(st);
+	store_told_finalize(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);

@@ -1,7 +1,6 @@
 /*
  * The state store (SQLite, WAL): domains with their latest snapshot and schedule, the
- * append-only change history, and the findings, outbox and PagerDuty incidents tables
- * alerting fills.
+ * append-only change history, and the findings, outbox and told tables alerting fills.
  * The schema is created and upgraded by versioned migrations (PRAGMA user_version).
  * Every function returns 0 or -1 with *errstr (caller frees).
  */
@@ -18,7 +17,7 @@
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -124,23 +123,45 @@ struct store_firing {
 int store_each_firing(struct store *st, size_t limit,
 		      int (*fn)(const struct store_firing *f, void *arg), void *arg, char **errstr);
 
-/* The PagerDuty incidents mxwatch opened: which dedup key covers each alert it told a sink
- * of, (domain, rule, subject), domain "" for an alert of no domain. A key covers one alert
- * (its own key) or several (a group or baseline digest); it is resolved once the last alert
- * it covers resolves. */
-/* Records that key covers (domain, rule, subject) at sink, since now (replacing whatever
- * covered it). */
-int store_put_incident(struct store *st, const char *sink, const char *domain, const char *rule,
-		       const char *subject, const char *key, int64_t now, char **errstr);
+/* What mxwatch told each sink firing, so that each resolve goes to exactly the sinks that
+ * were told the fire, whatever their routing is now: per sink, each alert (domain, rule,
+ * subject; domain "" for an alert of no domain) and the dedup key that covers it, its own
+ * or (PagerDuty) a group's. A key covers one alert or several (a group or baseline digest);
+ * it is resolved once the last alert it covers resolves. dest is a fingerprint of the sink's
+ * destination (never the secret itself), so that what a renamed sink was told follows it.
+ * Sink STORE_TOLD_BEFORE holds the alerts that fired before the store kept this (schema 6):
+ * to which sinks is not known. */
+#define STORE_TOLD_BEFORE ""
+/* Records that key covers (domain, rule, subject) at sink (destination dest, may be NULL),
+ * since now, replacing whatever covered it. When another key covered it, *old gets that key
+ * (caller frees) and *left the alerts it still covers at sink; else *old is NULL, *left 0. */
+int store_put_told(struct store *st, const char *sink, const char *dest, const char *domain,
+		   const char *rule, const char *subject, const char *key, int64_t now, char **old,
+		   int64_t *left, char **errstr);
 /* Reads the key that covers (domain, rule, subject) at sink into *key (caller frees). Returns
  * 1 when there is one, 0 when none (*key NULL), -1 on error. */
-int store_get_incident(struct store *st, const char *sink, const char *domain, const char *rule,
-		       const char *subject, char **key, char **errstr);
-/* Forgets that (domain, rule, subject) is covered at sink. Returns 1 when it was, with *key
+int store_get_told(struct store *st, const char *sink, const char *domain, const char *rule,
+		   const char *subject, char **key, char **errstr);
+/* Forgets that (domain, rule, subject) was told to sink. Returns 1 when it was, with *key
  * the key that covered it (caller frees) and *left the alerts that key still covers at sink;
  * 0 when it was not (*key NULL, *left 0); -1 on error. */
-int store_close_incident(struct store *st, const char *sink, const char *domain, const char *rule,
-			 const char *subject, char **key, int64_t *left, char **errstr);
+int store_close_told(struct store *st, const char *sink, const char *domain, const char *rule,
+		     const char *subject, char **key, int64_t *left, char **errstr);
+/* Calls fn for each sink that was told alerts (not STORE_TOLD_BEFORE), in name order, with
+ * the fingerprint of its destination (NULL: not known) and the number of alerts; the
+ * strings are borrowed for the call; fn returns 0 to go on. */
+int store_told_sinks(struct store *st,
+		     int (*fn)(const char *sink, const char *dest, int64_t n, void *arg), void *arg,
+		     char **errstr);
+/* Records dest as the destination of what sink was told. */
+int store_told_set_dest(struct store *st, const char *sink, const char *dest, char **errstr);
+/* Moves what sink from was told to sink to (destination dest). An alert told to both keeps
+ * what to was told; *keys gets the nkeys keys of from that then cover nothing (caller frees
+ * each and the array), to be resolved at to. */
+int store_told_move(struct store *st, const char *from, const char *to, const char *dest,
+		    char ***keys, size_t *nkeys, char **errstr);
+/* Forgets what sink was told. */
+int store_told_drop(struct store *st, const char *sink, char **errstr);
 
 /* Reads the number stored under key into *value; 0 when none. */
 int store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr);

@@ -12,7 +12,7 @@ struct store {
 	sqlite3_stmt *get_snap, *upsert_domain, *put_snap, *add_change, *set_due;
 	sqlite3_stmt *get_alerts, *put_alert, *del_alert;
 	sqlite3_stmt *outbox_add, *outbox_head, *outbox_done, *outbox_retry, *outbox_dead;
-	sqlite3_stmt *put_incident, *get_incident, *del_incident, *count_incident;
+	sqlite3_stmt *put_told, *get_told, *del_told, *count_told;
 	bool in_tx;
 	void (*flush)(void *arg); /* completes and commits the open transaction (its owner's) */
 	void *flush_arg;
@@ -30,8 +30,8 @@ int store_ensure_domain(struct store *st, const char *domain, int64_t now, char 
 /* Prepares the statements of store_alert.c; frees them. */
 int store_alert_prepare(struct store *st, char **errstr);
 void store_alert_finalize(struct store *st);
-/* Prepares the statements of store_incident.c; frees them. */
-int store_incident_prepare(struct store *st, char **errstr);
-void store_incident_finalize(struct store *st);
+/* Prepares the statements of store_told.c; frees them. */
+int store_told_prepare(struct store *st, char **errstr);
+void store_told_finalize(struct store *st);
 
 #endif

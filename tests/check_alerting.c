@@ -29,10 +29,12 @@ static FILE *out;
 #define OPS_PATH "/hook/alertingOPS3f1c"
 #define FEED_PATH "/feed/alertingFEED9a27"
 #define PD_PATH "/pd/alertingPD5e08"
+#define OPS2_PATH "/hook/alertingOPS2b7d4"
 static char ops[] = "ops", feed[] = "feed", ops_url[] = "http://127.0.0.1:9" OPS_PATH,
 	    feed_url[] = "http://127.0.0.1:9" FEED_PATH, example[] = "example.com",
 	    oncall[] = "oncall", pd_url[] = "http://127.0.0.1:9" PD_PATH, team[] = "team",
-	    mail[] = "mail", web[] = "web";
+	    mail[] = "mail", web[] = "web", pager[] = "pager",
+	    ops2_url[] = "http://127.0.0.1:9" OPS2_PATH;
 /* The PagerDuty group keys seen ("mxwatch/KIND/mxw_" and a random id), in order. */
 static char *groups[16];
 static size_t ngroups;
@@ -416,7 +418,7 @@ static bool
 covered(const char *rule, const char *subject)
 {
 	char *err = NULL, *key = NULL;
-	int rc = store_get_incident(st, "oncall", "example.com", rule, subject, &key, &err);
+	int rc = store_get_told(st, "oncall", "example.com", rule, subject, &key, &err);
 
 	ck_assert_int_ge(rc, 0);
 	free(key);
@@ -877,6 +879,205 @@ START_TEST(test_pagerduty_never_groups_the_resolver_alert_so_its_resolve_is_told
 }
 END_TEST
 
+/* Runs a flush of what is queued at now; returns the notifications (see drain). */
+static char *
+flush_at(struct alerting *a, long long now)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_msg(alerting_flush(a, st, &c, now, &err) >= 0, "%s", err);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	return drain();
+}
+
+/* Tells whether the store says sink was told example.com's (rule, subject). */
+static bool
+told(const char *sink, const char *rule, const char *subject)
+{
+	char *err = NULL, *key = NULL;
+	int rc = store_get_told(st, sink, "example.com", rule, subject, &key, &err);
+
+	ck_assert_int_ge(rc, 0);
+	free(key);
+	return rc == 1;
+}
+
+START_TEST(test_webhook_resolves_go_to_the_sinks_told_the_fire_whatever_their_routing_is_now)
+{
+	struct alerting *a = alerting_new(out);
+
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	sinks[0].min_severity = SEV_CRITICAL;
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "spf.missing warning example.com.\n", false, false, 200,
+	       "feed firing 1 spf.missing:example.com.\n");
+	/* A reload: ops now takes warnings, feed only critical alerts. The resolve goes to
+	 * feed, which was told the fire, and not to ops, which never was. */
+	sinks[0].min_severity = SEV_WARNING;
+	sinks[1].min_severity = SEV_CRITICAL;
+	EXPECT(a, "", false, false, 300, "feed resolved 1 spf.missing:example.com.\n");
+	ck_assert(!told("feed", "spf.missing", "example.com."));
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_pagerduty_never_gets_a_resolve_of_what_it_was_never_told)
+{
+	struct alerting *a = alerting_new(out);
+
+	use_pagerduty(2);
+	sinks[0].min_severity = SEV_CRITICAL;
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "spf.missing warning example.com.\n", false, false, 200,
+	       "feed firing 1 spf.missing:example.com.\n");
+	/* oncall takes warnings now, but was never told of this one. */
+	sinks[0].min_severity = SEV_WARNING;
+	EXPECT(a, "", false, false, 300, "feed resolved 1 spf.missing:example.com.\n");
+	alerting_free(a);
+}
+END_TEST
+
+/* Takes the store back to schema 5 (incidents, before it kept what every sink was told),
+ * with what PagerDuty sinks were told in its incidents, and, since (not 0), the resolver's
+ * outage; then opens it, as an upgrade does. */
+static void
+store_of_schema_5(long long since)
+{
+	sqlite3 *h;
+	char *path = xasprintf("%s/state.db", dir), *sql, *msg = NULL, *err = NULL;
+
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	sql = xasprintf(
+	    "CREATE TABLE incidents (sink TEXT NOT NULL, domain TEXT NOT NULL, rule TEXT NOT "
+	    "NULL, subject TEXT NOT NULL, dedup_key TEXT NOT NULL, opened_at INTEGER NOT NULL, "
+	    "PRIMARY KEY (sink, domain, rule, subject)); CREATE INDEX incidents_by_key ON "
+	    "incidents(sink, dedup_key); INSERT INTO incidents SELECT t.sink, t.domain, t.rule, "
+	    "t.subject, t.dedup_key, t.told_at FROM told t WHERE t.sink = 'oncall'; DROP TABLE "
+	    "told; DELETE FROM meta; INSERT INTO meta VALUES ('resolver_unhealthy_since', %lld); "
+	    "PRAGMA user_version = 5",
+	    since);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+	sqlite3_close(h);
+	ck_assert_msg(store_open(path, &st, &err) == 0, "%s", err);
+	free(sql);
+	free(path);
+}
+
+START_TEST(test_after_an_upgrade_what_fired_before_resolves_by_routing_and_old_keys_too)
+{
+	struct alerting *a = alerting_new(out);
+	char *got;
+
+	use_pagerduty(2);
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 200,
+	       "oncall firing trigger example.com/dkim.missing/s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	/* mxwatch is upgraded while the alert fires, and while the resolver's outage, told
+	 * under its key of before, lasts. */
+	store_of_schema_5(150);
+	alerting_global(a, "resolver.unhealthy", "resolver", "checks succeed", true, 150, 250);
+	got = flush_at(a, 250);
+	ck_assert_str_eq(got, "oncall resolved resolve mxwatch/resolver.unhealthy\n"
+			      "oncall resolved resolve /resolver.unhealthy/resolver\n"
+			      "feed resolved 1 resolver.unhealthy:resolver\n");
+	free(got);
+	/* The alert resolves: PagerDuty by its incident, feed by its routing. */
+	EXPECT(a, "", false, false, 300,
+	       "oncall resolved resolve example.com/dkim.missing/s1\n"
+	       "feed resolved 1 dkim.missing:s1\n");
+	ck_assert(!told(STORE_TOLD_BEFORE, "dkim.missing", "s1"));
+	/* The resolver's outage is over: a second resolve reaches no one. */
+	alerting_global(a, "resolver.unhealthy", "resolver", "checks succeed", true, 150, 350);
+	got = flush_at(a, 350);
+	ck_assert_str_eq(got, "");
+	free(got);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_what_a_renamed_pagerduty_sink_was_told_follows_it)
+{
+	struct alerting *a = alerting_new(out);
+	char *five = numbered("dkim.missing", "s", 5);
+
+	use_pagerduty(1);
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, five, false, false, 200, "oncall firing trigger mxwatch/firing/#1 5\n");
+	/* A reload renames the sink; its destination is the same: its incident resolves. */
+	sinks[0].name = pager;
+	EXPECT(a, "", false, false, 300, "pager resolved resolve mxwatch/firing/#1\n");
+	ck_assert(!told("oncall", "dkim.missing", "s01"));
+	ck_assert(!told("pager", "dkim.missing", "s01"));
+	free(five);
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_what_a_removed_sink_was_told_is_forgotten)
+{
+	struct alerting *a = alerting_new(out);
+
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	EXPECT(a, "", true, false, 100, "");
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 200,
+	       "ops firing 1 dkim.missing:s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	/* A reload removes ops: no sink has its destination now. */
+	c.sinks = &sinks[1];
+	c.nsinks = 1;
+	EXPECT(a, "dkim.missing critical s1\ndkim.missing critical s2\n", false, false, 300,
+	       "feed firing 1 dkim.missing:s2\n");
+	ck_assert(!told("ops", "dkim.missing", "s1"));
+	ck_assert(told("feed", "dkim.missing", "s1"));
+	/* It comes back with another destination: it was not told of s1, nor of s2. */
+	sinks[0].url = ops2_url;
+	c.sinks = sinks;
+	c.nsinks = 2;
+	EXPECT(a, "", false, false, 400,
+	       "feed resolved 1 dkim.missing:s1\n"
+	       "feed resolved 1 dkim.missing:s2\n");
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resolves_when_empty)
+{
+	struct alerting *a = alerting_new(out);
+	char *err = NULL, *old = NULL;
+	int64_t left;
+
+	use_pagerduty(1);
+	EXPECT(a, "", true, false, 100, "");
+	/* A key left from before covers two alerts that are not firing. */
+	for (int i = 1; i <= 2; i++) {
+		char subject[8];
+
+		snprintf(subject, sizeof(subject), "s%d", i);
+		ck_assert_int_eq(store_put_told(st, "oncall", NULL, "example.com", "dkim.missing",
+						subject, "mxwatch/firing/mxw_0123456789abcdef", 100,
+						&old, &left, &err),
+				 0);
+	}
+	/* s1 fires: its own incident; the stale key still covers s2. */
+	EXPECT(a, "dkim.missing critical s1\n", false, false, 200,
+	       "oncall firing trigger example.com/dkim.missing/s1\n");
+	/* s2 fires: its own incident, and the stale key, covering nothing now, resolves. */
+	EXPECT(a, "dkim.missing critical s1\ndkim.missing critical s2\n", false, false, 300,
+	       "oncall firing trigger example.com/dkim.missing/s2\n"
+	       "oncall resolved resolve mxwatch/firing/#1\n");
+	ck_assert_str_eq(groups[0], "mxwatch/firing/mxw_0123456789abcdef");
+	EXPECT(a, "", false, false, 400,
+	       "oncall resolved resolve example.com/dkim.missing/s1\n"
+	       "oncall resolved resolve example.com/dkim.missing/s2\n");
+	alerting_free(a);
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -904,6 +1105,16 @@ alerting_suite(void)
 	tcase_add_test(tc, test_an_alert_keeps_the_labels_it_fired_with_until_it_resolves);
 	tcase_add_test(tc,
 		       test_a_store_error_partway_through_the_known_states_fails_the_check_cleanly);
+	tcase_add_test(
+	    tc, test_webhook_resolves_go_to_the_sinks_told_the_fire_whatever_their_routing_is_now);
+	tcase_add_test(tc, test_pagerduty_never_gets_a_resolve_of_what_it_was_never_told);
+	tcase_add_test(
+	    tc, test_after_an_upgrade_what_fired_before_resolves_by_routing_and_old_keys_too);
+	tcase_add_test(tc, test_what_a_renamed_pagerduty_sink_was_told_follows_it);
+	tcase_add_test(tc, test_what_a_removed_sink_was_told_is_forgotten);
+	tcase_add_test(
+	    tc,
+	    test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resolves_when_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -921,6 +1132,8 @@ main(void)
 	testsecret("check_alerting", "feed_url_path", FEED_PATH);
 	testsecret("check_alerting", "pagerduty_url", pd_url);
 	testsecret("check_alerting", "pagerduty_url_path", PD_PATH);
+	testsecret("check_alerting", "ops2_url", ops2_url);
+	testsecret("check_alerting", "ops2_url_path", OPS2_PATH);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

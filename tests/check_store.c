@@ -101,7 +101,7 @@ START_TEST(test_new_database_gets_the_current_schema_in_wal_mode)
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				 "name IN ('domains', 'changes', 'findings', 'outbox', 'meta', "
-				 "'incidents')"),
+				 "'told')"),
 			 6);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
 				 "'wal'"),
@@ -352,81 +352,229 @@ START_TEST(test_meta_values)
 }
 END_TEST
 
-START_TEST(test_incident_key_is_left_without_alerts_when_its_last_one_closes)
+/* Runs SQL on the test database (not open in the store) or fails the test. */
+static void
+sql_exec(const char *sql)
+{
+	sqlite3 *h;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+	sqlite3_close(h);
+}
+
+/* Records that key covers (domain, rule, subject) at sink; checks that nothing covered it. */
+static void
+put_told(struct store *st, const char *sink, const char *domain, const char *rule,
+	 const char *subject, const char *key)
+{
+	char *err = NULL, *old = NULL;
+	int64_t left = -1;
+
+	ck_assert_msg(
+	    store_put_told(st, sink, "d1", domain, rule, subject, key, 100, &old, &left, &err) == 0,
+	    "%s", err);
+	ck_assert_ptr_null(old);
+	ck_assert_int_eq(left, 0);
+}
+
+START_TEST(test_told_key_is_left_without_alerts_when_its_last_one_closes)
 {
 	struct store *st = open_db();
-	sqlite3 *h;
 	char *err = NULL, *key = NULL;
 	int64_t left = -1;
 
-	/* A store of schema 3 (before incidents and findings' labels) gets them when opened. */
+	/* A store of schema 3 (before told and findings' labels) gets them when opened. */
 	store_close(st);
-	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(h,
-				      "DROP TABLE incidents; ALTER TABLE findings DROP COLUMN "
-				      "labels; PRAGMA user_version = 3",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(h);
+	sql_exec("DROP TABLE told; ALTER TABLE findings DROP COLUMN labels; PRAGMA user_version "
+		 "= 3");
 	st = open_db();
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 
 	/* A group covers two alerts at sink oncall, one of them global; an alert has its own. */
-	ck_assert_int_eq(store_put_incident(st, "oncall", "a.example", "mx.missing", "a.example.",
-					    "mxwatch/firing/mxw_1", 100, &err),
-			 0);
-	ck_assert_int_eq(store_put_incident(st, "oncall", "", "resolver.unhealthy", "resolver",
-					    "mxwatch/firing/mxw_1", 100, &err),
-			 0);
-	ck_assert_int_eq(store_put_incident(st, "oncall", "b.example", "mx.missing", "b.example.",
-					    "b.example/mx.missing/b.example.", 100, &err),
-			 0);
+	put_told(st, "oncall", "a.example", "mx.missing", "a.example.", "mxwatch/firing/mxw_1");
+	put_told(st, "oncall", "", "resolver.unhealthy", "resolver", "mxwatch/firing/mxw_1");
+	put_told(st, "oncall", "b.example", "mx.missing", "b.example.",
+		 "b.example/mx.missing/b.example.");
 	ck_assert_int_eq(
-	    store_get_incident(st, "oncall", "", "resolver.unhealthy", "resolver", &key, &err), 1);
+	    store_get_told(st, "oncall", "", "resolver.unhealthy", "resolver", &key, &err), 1);
 	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
 	free(key);
-	/* Another sink, another rule: not covered. */
+	/* Another sink, another rule: not told. */
 	ck_assert_int_eq(
-	    store_get_incident(st, "other", "a.example", "mx.missing", "a.example.", &key, &err),
-	    0);
+	    store_get_told(st, "other", "a.example", "mx.missing", "a.example.", &key, &err), 0);
 	ck_assert_ptr_null(key);
-	ck_assert_int_eq(store_close_incident(st, "oncall", "a.example", "spf.missing",
-					      "a.example.", &key, &left, &err),
+	ck_assert_int_eq(store_close_told(st, "oncall", "a.example", "spf.missing", "a.example.",
+					  &key, &left, &err),
 			 0);
 	ck_assert_ptr_null(key);
 	ck_assert_int_eq(left, 0);
 
 	/* The group's first alert closes: one left under its key. */
-	ck_assert_int_eq(store_close_incident(st, "oncall", "a.example", "mx.missing", "a.example.",
-					      &key, &left, &err),
+	ck_assert_int_eq(store_close_told(st, "oncall", "a.example", "mx.missing", "a.example.",
+					  &key, &left, &err),
 			 1);
 	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
 	ck_assert_int_eq(left, 1);
 	free(key);
 	/* Closed twice: the second time there is nothing. */
-	ck_assert_int_eq(store_close_incident(st, "oncall", "a.example", "mx.missing", "a.example.",
-					      &key, &left, &err),
-			 0);
-	/* Reopening replaces the key; it survives a restart. */
-	ck_assert_int_eq(store_put_incident(st, "oncall", "b.example", "mx.missing", "b.example.",
-					    "mxwatch/firing/mxw_2", 200, &err),
+	ck_assert_int_eq(store_close_told(st, "oncall", "a.example", "mx.missing", "a.example.",
+					  &key, &left, &err),
 			 0);
 	store_close(st);
 	st = open_db();
-	ck_assert_int_eq(store_close_incident(st, "oncall", "", "resolver.unhealthy", "resolver",
-					      &key, &left, &err),
-			 1);
+	ck_assert_int_eq(
+	    store_close_told(st, "oncall", "", "resolver.unhealthy", "resolver", &key, &left, &err),
+	    1);
 	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
 	ck_assert_int_eq(left, 0);
 	free(key);
-	ck_assert_int_eq(store_close_incident(st, "oncall", "b.example", "mx.missing", "b.example.",
-					      &key, &left, &err),
+	ck_assert_int_eq(store_close_told(st, "oncall", "b.example", "mx.missing", "b.example.",
+					  &key, &left, &err),
 			 1);
-	ck_assert_str_eq(key, "mxwatch/firing/mxw_2");
+	ck_assert_str_eq(key, "b.example/mx.missing/b.example.");
 	ck_assert_int_eq(left, 0);
 	free(key);
 	store_close(st);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM incidents"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told"), 0);
+}
+END_TEST
+
+START_TEST(test_moving_an_alert_to_another_key_tells_what_the_old_key_still_covers)
+{
+	struct store *st = open_db();
+	char *err = NULL, *old = NULL;
+	int64_t left = -1;
+
+	put_told(st, "oncall", "a.example", "mx.missing", "a.example.", "mxwatch/firing/mxw_1");
+	put_told(st, "oncall", "b.example", "mx.missing", "b.example.", "mxwatch/firing/mxw_1");
+	/* The same key again: nothing moved. */
+	ck_assert_int_eq(store_put_told(st, "oncall", "d1", "a.example", "mx.missing", "a.example.",
+					"mxwatch/firing/mxw_1", 200, &old, &left, &err),
+			 0);
+	ck_assert_ptr_null(old);
+	/* a.example's alert moves to its own key: the group still covers b.example's. */
+	ck_assert_int_eq(store_put_told(st, "oncall", "d1", "a.example", "mx.missing", "a.example.",
+					"a.example/mx.missing/a.example.", 200, &old, &left, &err),
+			 0);
+	ck_assert_str_eq(old, "mxwatch/firing/mxw_1");
+	ck_assert_int_eq(left, 1);
+	free(old);
+	/* b.example's too: the group covers nothing. */
+	ck_assert_int_eq(store_put_told(st, "oncall", "d1", "b.example", "mx.missing", "b.example.",
+					"mxwatch/firing/mxw_2", 200, &old, &left, &err),
+			 0);
+	ck_assert_str_eq(old, "mxwatch/firing/mxw_1");
+	ck_assert_int_eq(left, 0);
+	free(old);
+	store_close(st);
+}
+END_TEST
+
+/* Appends "sink dest n" to the text at arg. */
+static int
+told_sink_line(const char *sink, const char *dest, int64_t n, void *arg)
+{
+	char **text = arg, *next = xasprintf("%s%s %s %lld\n", *text, sink,
+					     dest != NULL ? dest : "-", (long long)n);
+
+	free(*text);
+	*text = next;
+	return 0;
+}
+
+START_TEST(test_what_a_sink_was_told_moves_to_another_or_is_dropped)
+{
+	struct store *st = open_db();
+	char *err = NULL, *text = xstrdup(""), **keys = NULL;
+	size_t nkeys = 0;
+
+	/* old and new were both told of a.example's alert, under different keys; old alone of
+	 * b.example's, under the key that also covers a.example's there. */
+	put_told(st, "old", "a.example", "mx.missing", "a.example.", "mxwatch/firing/mxw_1");
+	put_told(st, "old", "b.example", "mx.missing", "b.example.", "mxwatch/firing/mxw_1");
+	put_told(st, "old", "c.example", "mx.missing", "c.example.", "mxwatch/firing/mxw_3");
+	put_told(st, "new", "c.example", "mx.missing", "c.example.", "c.example/mx.missing/c");
+	put_told(st, "gone", "a.example", "mx.missing", "a.example.", "mxwatch/firing/mxw_4");
+	put_told(st, STORE_TOLD_BEFORE, "a.example", "mx.missing", "a.example.", "");
+	ck_assert_int_eq(store_told_set_dest(st, "new", "d2", &err), 0);
+	ck_assert_int_eq(store_told_sinks(st, told_sink_line, &text, &err), 0);
+	ck_assert_str_eq(text, "gone d1 1\nnew d2 1\nold d1 3\n");
+	free(text);
+	/* old moves to new: what new was told of c.example stays, so old's key of it is left
+	 * covering nothing. */
+	ck_assert_int_eq(store_told_move(st, "old", "new", "d2", &keys, &nkeys, &err), 0);
+	ck_assert_uint_eq(nkeys, 1);
+	ck_assert_str_eq(keys[0], "mxwatch/firing/mxw_3");
+	free(keys[0]);
+	free(keys);
+	ck_assert_int_eq(store_told_drop(st, "gone", &err), 0);
+	text = xstrdup("");
+	ck_assert_int_eq(store_told_sinks(st, told_sink_line, &text, &err), 0);
+	ck_assert_str_eq(text, "new d2 3\n");
+	free(text);
+	store_close(st);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink = 'new' AND dedup_key = "
+				 "'mxwatch/firing/mxw_1'"),
+			 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE dedup_key = "
+				 "'c.example/mx.missing/c'"),
+			 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink = ''"), 1);
+}
+END_TEST
+
+START_TEST(test_upgrade_keeps_incidents_and_marks_what_fires_as_told_before)
+{
+	struct store *st = open_db();
+	struct snap *s = snap_with("c.example", "192.0.2.1");
+	struct store_alert a = {
+	    .rule = "mx.missing",
+	    .subject = "c.example.",
+	    .severity = SEV_CRITICAL,
+	    .st = {.phase = ALERT_FIRING, .notified = true, .last_notified = 90},
+	    .first_seen = 40,
+	    .last_seen = 160,
+	    .message = "m",
+	    .evidence = "[]"};
+	char *err = NULL, *key = NULL;
+
+	/* A store of schema 5: an incident, two findings, one of them told, and the resolver's
+	 * outage. */
+	ck_assert_int_eq(store_put_check(st, s, NULL, 0, 10, &err), 0);
+	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
+	a.rule = "spf.missing";
+	a.st.notified = false;
+	ck_assert_int_eq(store_put_alert(st, "c.example", &a, &err), 0);
+	ck_assert_int_eq(store_set_meta(st, "resolver_unhealthy_since", 80, &err), 0);
+	store_close(st);
+	sql_exec("DROP TABLE told; CREATE TABLE incidents (sink TEXT NOT NULL, domain TEXT NOT "
+		 "NULL, rule TEXT NOT NULL, subject TEXT NOT NULL, dedup_key TEXT NOT NULL, "
+		 "opened_at INTEGER NOT NULL, PRIMARY KEY (sink, domain, rule, subject)); CREATE "
+		 "INDEX incidents_by_key ON incidents(sink, dedup_key); INSERT INTO incidents "
+		 "VALUES ('oncall', 'c.example', 'mx.missing', 'c.example.', "
+		 "'mxwatch/firing/mxw_1', 90); PRAGMA user_version = 5");
+	st = open_db();
+	ck_assert_int_eq(
+	    store_get_told(st, "oncall", "c.example", "mx.missing", "c.example.", &key, &err), 1);
+	ck_assert_str_eq(key, "mxwatch/firing/mxw_1");
+	free(key);
+	ck_assert_int_eq(store_get_told(st, STORE_TOLD_BEFORE, "c.example", "mx.missing",
+					"c.example.", &key, &err),
+			 1);
+	free(key);
+	ck_assert_int_eq(store_get_told(st, STORE_TOLD_BEFORE, "c.example", "spf.missing",
+					"c.example.", &key, &err),
+			 0);
+	ck_assert_int_eq(
+	    store_get_told(st, STORE_TOLD_BEFORE, "", "resolver.unhealthy", "resolver", &key, &err),
+	    1);
+	ck_assert_str_eq(key, "/resolver.unhealthy/resolver");
+	free(key);
+	snap_free(s);
+	store_close(st);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'incidents'"), 0);
 }
 END_TEST
 
@@ -919,7 +1067,10 @@ store_suite(void)
 	tcase_add_test(tc, test_unreadable_stored_snapshot_is_an_error_not_a_crash);
 	tcase_add_test(tc, test_finding_states_round_trip);
 	tcase_add_test(tc, test_meta_values);
-	tcase_add_test(tc, test_incident_key_is_left_without_alerts_when_its_last_one_closes);
+	tcase_add_test(tc, test_told_key_is_left_without_alerts_when_its_last_one_closes);
+	tcase_add_test(tc, test_moving_an_alert_to_another_key_tells_what_the_old_key_still_covers);
+	tcase_add_test(tc, test_what_a_sink_was_told_moves_to_another_or_is_dropped);
+	tcase_add_test(tc, test_upgrade_keeps_incidents_and_marks_what_fires_as_told_before);
 	tcase_add_test(tc, test_outbox_keeps_order_per_sink_and_counts_states);
 	tcase_add_test(tc, test_delivery_marks_commit_at_once_with_the_batch_completed_first);
 	tcase_add_test(tc, test_delivery_mark_without_a_flush_commits_the_open_batch);
