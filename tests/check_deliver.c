@@ -13,6 +13,7 @@
 #include "deliver.h"
 #include "httprecv.h"
 #include "log.h"
+#include "testdb.h"
 #include "xmalloc.h"
 
 START_TEST(test_backoff_doubles_with_jitter_to_a_cap)
@@ -341,24 +342,6 @@ START_TEST(test_retry_after_one_second_backoff_waits_a_second)
 }
 END_TEST
 
-/* Reads one value of the database as a second connection sees it: what a SIGKILL would
- * leave. Caller frees; NULL when there is no row. */
-static char *
-on_disk(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *s;
-	char *v = NULL;
-
-	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
 /* The owner of a batch, as the monitor is: completes and commits it when asked. */
 static void
 commit_batch(void *arg)
@@ -387,12 +370,12 @@ START_TEST(test_delivery_marks_are_on_disk_while_a_batch_was_open)
 	rig_deliver(&g, 0);
 	ck_assert_uint_eq(httprecv_count(g.r), 2);
 	/* Nobody committed by hand: the marks went to disk on their own, after the batch. */
-	v = on_disk(g.db, "SELECT group_concat(sink || ' ' || state, ', ') FROM "
-			  "(SELECT sink, state FROM outbox ORDER BY id)");
+	v = testdb_peek(g.db, "SELECT group_concat(sink || ' ' || state, ', ') FROM "
+			      "(SELECT sink, state FROM outbox ORDER BY id)");
 	ck_assert_str_eq(v, "a done, b dead");
 	free(v);
-	v = on_disk(g.db, "SELECT group_concat(key || '=' || value, ', ') FROM "
-			  "(SELECT key, value FROM meta ORDER BY key)");
+	v = testdb_peek(g.db, "SELECT group_concat(key || '=' || value, ', ') FROM "
+			      "(SELECT key, value FROM meta ORDER BY key)");
 	ck_assert_str_eq(v, "batch=1, flushed=1");
 	free(v);
 	rig_stop(&g);

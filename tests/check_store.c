@@ -15,6 +15,7 @@
 #include "dns_pkt.h"
 #include "store.h"
 #include "store_query.h"
+#include "testdb.h"
 #include "xmalloc.h"
 
 static char dir[64];
@@ -687,29 +688,11 @@ START_TEST(test_outbox_keeps_order_per_sink_and_counts_states)
 }
 END_TEST
 
-/* Reads one value as a second connection sees it (what a crash would leave on disk), as
- * text; caller frees. NULL when there is no row. */
-static char *
-peek(const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *s;
-	char *v = NULL;
-
-	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
 /* Checks that a second connection sees sql's first value as want. */
 static void
 assert_on_disk(const char *sql, const char *want)
 {
-	char *v = peek(sql);
+	char *v = testdb_peek(db, sql);
 
 	ck_assert_msg(v != NULL && strcmp(v, want) == 0, "%s: got %s, want %s", sql,
 		      v ? v : "no row", want);
