@@ -12,9 +12,19 @@
 #include "service.h"
 #include "xmalloc.h"
 
+/* Logs one error of the configuration: at error level when the process exits for it. */
+static void
+conf_error(bool fatal, const char *msg)
+{
+	if (fatal)
+		log_errx("%s", msg);
+	else
+		log_warnx("%s", msg);
+}
+
 /* Loads the configuration, printing every error; returns NULL when it is not valid. */
 struct cfg *
-conf_load(const char *path, struct prov **prov)
+conf_load(const char *path, struct prov **prov, bool fatal)
 {
 	struct cfg *c = NULL;
 	char *err = NULL;
@@ -24,13 +34,13 @@ conf_load(const char *path, struct prov **prov)
 
 		for (char *line = strtok_r(err, "\n", &save); line != NULL;
 		     line = strtok_r(NULL, "\n", &save))
-			log_warnx("%s", line);
+			conf_error(fatal, line);
 		free(err);
 		return NULL;
 	}
 	if (prov_load_for(c->providers.data_dir, (const char *const *)c->providers.cdn_ranges,
 			  c->providers.ncdn_ranges, prov, &err) != 0) {
-		log_warnx("%s", err);
+		conf_error(fatal, err);
 		free(err);
 		cfg_free(c);
 		return NULL;
@@ -85,7 +95,7 @@ conf_reload(struct daemon *d)
 	}
 	service_tell(d, sdnotify_reloading);
 	d->reload_ok = false;
-	if ((c = conf_load(d->config_path, &prov)) == NULL) {
+	if ((c = conf_load(d->config_path, &prov, false)) == NULL) {
 		log_warnx("reload failed: keeping the running configuration");
 		reloaded(d, false);
 		return;

@@ -8,8 +8,9 @@
 #include "prov.h"
 
 /* Loads the configuration at path and the provider data it names into *prov, logging every
- * error; returns the configuration (caller frees), or NULL when either is not valid. */
-struct cfg *conf_load(const char *path, struct prov **prov);
+ * error (at error level when fatal: the process exits for it, else at warning level);
+ * returns the configuration (caller frees), or NULL when either is not valid. */
+struct cfg *conf_load(const char *path, struct prov **prov, bool fatal);
 
 /* Sets the log level: --log-level when it was given (d->log_level_given), else c's
  * log.level, else info. */

@@ -333,7 +333,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((c = conf_load(d.config_path, &d.prov)) == NULL)
+	if ((c = conf_load(d.config_path, &d.prov, !test)) == NULL)
 		return EXIT_CONFIG;
 	if (test) {
 		prov_free(d.prov);
@@ -351,7 +351,7 @@ main(int argc, char **argv)
 	resolver_options(c, &o);
 	if (store_open(state_path(&d, c), &d.st, &err) != 0 ||
 	    (d.r = dns_new(d.base, &o, &err)) == NULL) {
-		log_warnx("%s", err);
+		log_errx("%s", err);
 		free(err);
 		store_close(d.st);
 		cfg_free(c);
@@ -362,8 +362,7 @@ main(int argc, char **argv)
 	endpoint_init(&d);
 	if (!d.once && c->http_listen != NULL &&
 	    (d.web = web_new(d.base, c->http_listen, &d.src, &err)) == NULL) {
-		log_warnx("%s",
-			  err); /* "cannot listen on 127.0.0.1:9749: Address already in use" */
+		log_errx("%s", err); /* "cannot listen on 127.0.0.1:9749: Address already in use" */
 		free(err);
 		dns_free(d.r);
 		store_close(d.st);

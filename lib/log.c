@@ -103,6 +103,22 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 		va_end(ap);                                                                        \
 	} while (0)
 
+/* Logs an error with the current errno. */
+void
+log_err(const char *fmt, ...)
+{
+	int e = errno;
+
+	LOG_BODY(LOG_LEVEL_ERR, e);
+}
+
+/* Logs an error. */
+void
+log_errx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, 0);
+}
+
 /* Logs a warning with the current errno. */
 void
 log_warn(const char *fmt, ...)

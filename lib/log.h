@@ -22,6 +22,10 @@ void log_set_prefix(bool on);
 /* Sets the program name written before messages when no prefix is used. */
 void log_set_progname(const char *name);
 
+/* log_err and log_errx log at error level, for what makes the process exit (after
+ * cleaning up); log_err appends strerror(errno), log_errx does not. */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_warn appends strerror(errno); log_warnx does not. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
