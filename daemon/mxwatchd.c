@@ -233,18 +233,21 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	conf_reload(arg);
 }
 
-/* The state database to open. A dry run writes nothing (the monitor rolls back what it
- * would store); of a database that does not exist yet it works on an empty one in memory,
- * so that it does not create the file either. */
-static const char *
-state_path(const struct daemon *d, const struct cfg *c)
+/* Opens the state database. A dry run writes nothing (the monitor rolls back what it would
+ * store) and works on a copy in memory of the database, read without writing; of a
+ * database that does not exist yet, on an empty one in memory, so that it does not create
+ * the file either. */
+static int
+open_state(const struct daemon *d, const struct cfg *c, struct store **st, char **errstr)
 {
-	if (d->dry_run && access(c->state, F_OK) != 0 && errno == ENOENT) {
+	if (!d->dry_run)
+		return store_open(c->state, st, errstr);
+	if (access(c->state, F_OK) != 0 && errno == ENOENT) {
 		log_info("dry run: %s does not exist: starting from an empty state in memory",
 			 c->state);
-		return ":memory:";
+		return store_open(":memory:", st, errstr);
 	}
-	return c->state;
+	return store_open_copy(c->state, st, errstr);
 }
 
 /* Builds the resolver options from the configuration. */
@@ -349,8 +352,7 @@ main(int argc, char **argv)
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	resolver_options(c, &o);
-	if (store_open(state_path(&d, c), &d.st, &err) != 0 ||
-	    (d.r = dns_new(d.base, &o, &err)) == NULL) {
+	if (open_state(&d, c, &d.st, &err) != 0 || (d.r = dns_new(d.base, &o, &err)) == NULL) {
 		log_errx("%s", err);
 		free(err);
 		store_close(d.st);

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "store_int.h"
@@ -175,20 +176,11 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr
 	return 0;
 }
 
-/* Opens the store. */
-int
-store_open(const char *path, struct store **out, char **errstr)
+/* Sets up an open connection: pragmas, the schema brought to the current version, the
+ * statements. */
+static int
+store_setup(struct store *st, char **errstr)
 {
-	struct store *st = xcalloc(1, sizeof(*st));
-
-	st->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		*errstr = xasprintf("%s: cannot open the state database: %s", path,
-				    st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		store_close(st);
-		return -1;
-	}
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (exec_sql(st,
@@ -210,7 +202,112 @@ store_open(const char *path, struct store **out, char **errstr)
 			  &st->add_change, errstr) != 0 ||
 	    store_prepare(st, "UPDATE domains SET next_due = ?2 WHERE name = ?1", &st->set_due,
 			  errstr) != 0 ||
-	    store_alert_prepare(st, errstr) != 0 || store_told_prepare(st, errstr) != 0) {
+	    store_alert_prepare(st, errstr) != 0 || store_told_prepare(st, errstr) != 0)
+		return -1;
+	return 0;
+}
+
+/* Opens the store. */
+int
+store_open(const char *path, struct store **out, char **errstr)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	st->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		*errstr = xasprintf("%s: cannot open the state database: %s", path,
+				    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	if (store_setup(st, errstr) != 0) {
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+/* Tells whether a file beside path, path with suffix, exists. */
+static bool
+beside_exists(const char *path, const char *suffix)
+{
+	char *p = xasprintf("%s%s", path, suffix);
+	bool yes = access(p, F_OK) == 0;
+
+	free(p);
+	return yes;
+}
+
+/* Makes the SQLite URI that opens path read-only; immutable (no lock, no -wal or -shm made)
+ * when asked. Caller frees. */
+static char *
+readonly_uri(const char *path, bool immutable)
+{
+	char *uri = xmalloc(3 * strlen(path) + sizeof("file:?mode=ro&immutable=1"));
+	size_t n = (size_t)sprintf(uri, "file:");
+
+	for (const char *p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			n += (size_t)sprintf(uri + n, "%%%02x", (unsigned char)*p);
+		else
+			uri[n++] = *p;
+	}
+	strcpy(uri + n, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+	return uri;
+}
+
+/* Copies the database at path, opened read-only, into the empty database dst. */
+static int
+copy_database(const char *path, sqlite3 *dst, char **errstr)
+{
+	/* Without a -wal (or -journal) file everything committed is in the file itself (no
+	 * mxwatchd has it open): it is read immutable, which creates no -wal or -shm file
+	 * beside it. Else it is read as SQLite reads a WAL database, with the files there. */
+	bool immutable = !beside_exists(path, "-wal") && !beside_exists(path, "-journal");
+	char *uri = readonly_uri(path, immutable);
+	sqlite3 *src = NULL;
+	sqlite3_backup *b;
+	int rc = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+
+	free(uri);
+	if (rc != SQLITE_OK) {
+		*errstr = xasprintf("%s: cannot open the state database: %s", path,
+				    src != NULL ? sqlite3_errmsg(src) : "out of memory");
+		sqlite3_close(src);
+		return -1;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+		*errstr =
+		    xasprintf("%s: cannot copy the state database: %s", path, sqlite3_errmsg(dst));
+	} else {
+		rc = sqlite3_backup_step(b, -1);
+		sqlite3_backup_finish(b);
+		if (rc != SQLITE_DONE)
+			*errstr = xasprintf("%s: cannot read the state database: %s", path,
+					    sqlite3_errstr(rc));
+	}
+	sqlite3_close(src);
+	return b != NULL && rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Opens an in-memory copy of the store. */
+int
+store_open_copy(const char *path, struct store **out, char **errstr)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	st->path = xstrdup(path);
+	if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		*errstr = xasprintf("%s: cannot open a database in memory: %s", path,
+				    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	if (copy_database(path, st->db, errstr) != 0 || store_setup(st, errstr) != 0) {
 		store_close(st);
 		return -1;
 	}

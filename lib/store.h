@@ -22,6 +22,14 @@ struct store;
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
 int store_open(const char *path, struct store **out, char **errstr);
+/* Opens a copy in memory of the database at path, for a run that must not write (a dry
+ * run): the file is opened read-only and copied whole (sqlite3_backup), then the copy is
+ * migrated to the current schema; the writes go to the copy and are lost when it is
+ * closed. Nothing is created, locked or written beside path when it has no -wal file (no
+ * mxwatchd has it open): it is read immutable. Beside a running mxwatchd it is read
+ * with the -wal and -shm files there, so the copy has what mxwatchd committed. A missing
+ * file, a file that is not a database and a newer schema are errors. */
+int store_open_copy(const char *path, struct store **out, char **errstr);
 /* Closes the database; NULL does nothing. */
 void store_close(struct store *st);
 
