@@ -250,6 +250,22 @@ open_state(const struct daemon *d, const struct cfg *c, struct store **st, char 
 	return store_open_copy(c->state, st, errstr);
 }
 
+/* The exit status once standard output is flushed: 3 (unknown) when anything printed
+ * there (--json, --dry-run) could not be written, as to a full disk or a closed pipe. */
+static int
+output_status(int status)
+{
+	bool flushed = fflush(stdout) == 0;
+	int e = errno;
+
+	if (flushed && !ferror(stdout))
+		return status;
+	log_errx("cannot write to standard output: %s: the output is incomplete: exit status 3 "
+		 "(unknown)",
+		 flushed ? "write error" : strerror(e));
+	return EXIT_UNKNOWN;
+}
+
 /* Builds the resolver options from the configuration. */
 static void
 resolver_options(const struct cfg *c, struct dns_options *o)
@@ -426,6 +442,5 @@ main(int argc, char **argv)
 		event_free(d.stop_timer);
 	service_free(&d);
 	event_base_free(d.base);
-	fflush(stdout);
-	return d.status;
+	return output_status(d.status);
 }
