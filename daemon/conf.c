@@ -100,9 +100,9 @@ conf_reload(struct daemon *d)
 		reloaded(d, false);
 		return;
 	}
-	/* An endpoint that a failed move left down is started again by any reload. */
-	move =
-	    !same_listen(d->listen, c->http_listen) || (c->http_listen != NULL && d->web == NULL);
+	/* The new endpoint is started beside the running one, which is closed only once the
+	 * reload worked: a reload that fails leaves it serving. */
+	move = !same_listen(d->listen, c->http_listen);
 	if (move && c->http_listen != NULL &&
 	    (web = endpoint_move(d, c->http_listen, &err)) == NULL) {
 		log_warnx("reload failed: %s: keeping the running configuration", err);
@@ -117,7 +117,6 @@ conf_reload(struct daemon *d)
 		log_warnx("reload failed: %s", err);
 		free(err);
 		web_free(web);
-		endpoint_restore(d);
 		reloaded(d, false);
 		return;
 	}

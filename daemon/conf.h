@@ -17,8 +17,9 @@ struct cfg *conf_load(const char *path, struct prov **prov, bool fatal);
 void conf_log_level(const struct daemon *d, const struct cfg *c);
 
 /* Reloads d->config_path whole, or keeps the running configuration (logged). A changed
- * http.listen moves the endpoint; when the new address cannot be listened on, the reload
- * fails. Tells the service manager RELOADING, then READY. Ignored while stopping. */
+ * http.listen moves the endpoint (the old one is closed once the new one listens); when the
+ * new address cannot be listened on, the reload fails and the running endpoint goes on
+ * serving. Tells the service manager RELOADING, then READY. Ignored while stopping. */
 void conf_reload(struct daemon *d);
 
 #endif

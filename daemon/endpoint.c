@@ -25,37 +25,13 @@ resolver_severity(void)
 	return info != NULL ? info->severity : SEV_CRITICAL;
 }
 
-/* Restarts the endpoint on its running address after a move that failed. */
-void
-endpoint_restore(struct daemon *d)
-{
-	char *err = NULL;
-
-	if (d->web != NULL || d->listen == NULL)
-		return;
-	if ((d->web = web_new(d->base, d->listen, &d->src, &err)) == NULL) {
-		log_warnx("%s: the HTTP endpoint is off until a reload starts it", err);
-		free(err);
-	}
-}
-
-/* Starts the endpoint on addr for a reload: beside the running one, or in its place when
- * both cannot listen at once (the same port on another address). Returns NULL and *errstr
- * when addr cannot be listened on; the running endpoint is then kept. */
+/* Starts the endpoint on addr for a reload, beside the running one. */
 struct web *
 endpoint_move(struct daemon *d, const char *addr, char **errstr)
 {
-	struct web *w = web_new(d->base, addr, &d->src, errstr);
-
-	if (w != NULL || d->web == NULL)
-		return w;
-	free(*errstr);
-	*errstr = NULL;
-	web_free(d->web);
-	d->web = NULL;
-	if ((w = web_new(d->base, addr, &d->src, errstr)) == NULL)
-		endpoint_restore(d);
-	return w;
+	/* The running endpoint is never closed first: when addr cannot be listened on, it
+	 * goes on serving, its connections open. */
+	return web_new(d->base, addr, &d->src, errstr);
 }
 
 /* Declares a family and adds its one sample, without labels. */

@@ -1,5 +1,5 @@
 /* mxwatchd's HTTP endpoint (web_*): what /metrics, /status and /-/ready report of the
- * daemon, and moving the endpoint when a reload changes its address. */
+ * daemon, and starting the endpoint on a new address when a reload changes it. */
 #ifndef MXW_ENDPOINT_H
 #define MXW_ENDPOINT_H
 
@@ -8,13 +8,11 @@
 /* Points d->src at the callbacks that read d (d must outlive every endpoint made with it). */
 void endpoint_init(struct daemon *d);
 
-/* Starts the endpoint on addr for a reload: beside the running one, or in its place when
- * both cannot listen at once (the same port on another address). Returns the new endpoint
- * (the caller swaps it in), or NULL and *errstr when addr cannot be listened on; the
- * running endpoint is then kept (restarted on its address if it had to go). */
+/* Starts the endpoint on addr for a reload, beside the running one, which it leaves alone
+ * (the caller closes it once the new one is swapped in). Returns the new endpoint, or NULL
+ * and *errstr ("cannot listen on ADDR: REASON") when addr cannot be listened on, as when
+ * another process, or the running endpoint itself (the same port on an address that
+ * overlaps its own, such as 0.0.0.0 for 127.0.0.1), holds it. */
 struct web *endpoint_move(struct daemon *d, const char *addr, char **errstr);
-
-/* Restarts the endpoint on its running address (d->listen) when a move left it down. */
-void endpoint_restore(struct daemon *d);
 
 #endif
