@@ -199,21 +199,43 @@ stop_timeout(evutil_socket_t fd, short what, void *arg)
 	d->r = NULL;
 }
 
+/* Ends the process at once by sig, as the signal's default action does. */
+static void
+die_of(int sig)
+{
+	sigset_t set;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig); /* not reached */
+}
+
 /* SIGTERM or SIGINT: stop scheduling, let running checks finish, commit, exit. Deliveries
- * in flight are cancelled (they stay in the outbox). */
+ * in flight are cancelled (they stay in the outbox). A second one ends the process at once:
+ * from here on the signals take their default action, and one that came before this
+ * handler ran (its event is still to be handled) is raised again with it. */
 static void
 on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct timeval grace = {STOP_GRACE_S, 0};
+	const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
 
-	log_info("stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	if (d->stopping) {
+		log_warnx("%s while stopping: exiting at once, the open batch is not committed",
+			  name);
+		die_of((int)sig);
+	}
+	signal(SIGTERM, SIG_DFL); /* even while the event loop is busy */
+	signal(SIGINT, SIG_DFL);
+	log_info("stopping on %s", name);
 	d->ready = false;
 	d->stopping = true;
 	service_tell(d, sdnotify_stopping);
 	service_status(d, true);
-	event_del(d->sigterm);
-	event_del(d->sigint);
 	d->stop_timer = evtimer_new(d->base, stop_timeout, d);
 	evtimer_add(d->stop_timer, &grace);
 	monitor_stop(d->m, stopped, d);
@@ -248,6 +270,21 @@ open_state(const struct daemon *d, const struct cfg *c, struct store **st, char 
 		return store_open(":memory:", st, errstr);
 	}
 	return store_open_copy(c->state, st, errstr);
+}
+
+/* Blocks SIGTERM, SIGINT and SIGHUP until their events are in place: one that comes during
+ * the start waits for its handler instead of killing the process. main restores *old then,
+ * before the event loop runs, so nothing started later inherits the blocked mask. */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
 }
 
 /* The exit status once standard output is flushed: 3 (unknown) when anything printed
@@ -299,6 +336,7 @@ main(int argc, char **argv)
 				    .error = on_error,
 				    .arg = &d};
 	bool test = false;
+	sigset_t old_mask;
 	struct dns_options o;
 	struct cfg *c;
 	char *err = NULL;
@@ -352,6 +390,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	sigemptyset(&old_mask);
+	if (!test)
+		hold_signals(&old_mask);
 	if ((c = conf_load(d.config_path, &d.prov, !test)) == NULL)
 		return EXIT_CONFIG;
 	if (test) {
@@ -416,6 +457,7 @@ main(int argc, char **argv)
 	event_add(d.sigterm, NULL);
 	event_add(d.sigint, NULL);
 	event_add(d.sighup, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* what came meanwhile is handled now */
 	if (d.once) {
 		monitor_run_once(d.m, once_done, &d);
 	} else {
