@@ -114,7 +114,7 @@ conf_reload(struct daemon *d)
 	}
 	interval_s = c->interval_s;
 	if (monitor_set_config(d->m, c, prov, &err) != 0) {
-		log_warnx("reload failed: %s", err);
+		log_warnx("reload failed: %s: keeping the running configuration", err);
 		free(err);
 		web_free(web);
 		reloaded(d, false);

@@ -393,7 +393,7 @@ main(int argc, char **argv)
 	sigemptyset(&old_mask);
 	if (!test)
 		hold_signals(&old_mask);
-	if ((c = conf_load(d.config_path, &d.prov, !test)) == NULL)
+	if ((c = conf_load(d.config_path, &d.prov, true)) == NULL)
 		return EXIT_CONFIG;
 	if (test) {
 		prov_free(d.prov);
