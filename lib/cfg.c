@@ -277,9 +277,16 @@ cfg_top_included(struct ctx *x, const struct node *n)
 		cfg_domains(x, f.val[0]);
 }
 
-/* Reads and validates a configuration file and its includes. */
+/* Reads and validates a configuration file and its includes, secrets included. */
 int
 cfg_load(const char *path, struct cfg **out, char **errstr)
+{
+	return cfg_load_flags(path, 0, out, errstr);
+}
+
+/* Reads and validates a configuration file and its includes, leaving out what flags say. */
+int
+cfg_load_flags(const char *path, unsigned flags, struct cfg **out, char **errstr)
 {
 	struct cfg_store *st = xmalloc(sizeof(*st));
 	struct ctx x;
@@ -289,6 +296,7 @@ cfg_load(const char *path, struct cfg **out, char **errstr)
 	memset(&x, 0, sizeof(x));
 	x.c = &st->c;
 	x.mem = st->mem;
+	x.flags = flags;
 	x.dir = cfg_dir_of(path);
 	cfg_read_file(&x, path, NULL);
 	cfg_read_includes(&x);

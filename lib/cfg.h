@@ -29,7 +29,8 @@ struct cfg_sink {
 	char *name;
 	enum cfg_sink_type type;
 	/* Secrets: never logged, never in an error message. url is NULL for PagerDuty when the
-	 * default Events API v2 endpoint is used. */
+	 * default Events API v2 endpoint is used. All three are NULL when the configuration was
+	 * loaded with CFG_NO_SECRETS. */
 	char *url;
 	char *routing_key;	    /* PagerDuty only */
 	char *secret;		    /* webhook HMAC key; NULL when unsigned */
@@ -100,6 +101,17 @@ struct cfg {
  * cfg_free), or -1 and *errstr (caller frees): every error found, one per line, each
  * "file:line:col: message". */
 int cfg_load(const char *path, struct cfg **out, char **errstr);
+
+/* A flag of cfg_load_flags: read no secret. The *_file keys of the sinks are checked as
+ * values but their files are not opened (neither under $CREDENTIALS_DIRECTORY), so a file
+ * missing or unreadable is no error; a secret written inline is checked, then forgotten. The
+ * sinks' url, routing_key and secret are all NULL. For readers that need no sink's address,
+ * such as mxwatch's commands that read the state database. */
+#define CFG_NO_SECRETS 0x1u
+
+/* Reads path and its includes as cfg_load does, with flags (CFG_NO_SECRETS, or 0 for
+ * everything). */
+int cfg_load_flags(const char *path, unsigned flags, struct cfg **out, char **errstr);
 
 /* Frees a configuration; NULL does nothing. */
 void cfg_free(struct cfg *c);

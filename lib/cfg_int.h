@@ -61,6 +61,7 @@ struct cfg_store {
 struct ctx {
 	struct cfg *c;
 	struct cfg_arena *mem; /* the configuration's arena */
+	unsigned flags;	       /* of cfg_load_flags: CFG_NO_SECRETS */
 	const char *file;      /* the file being read, from c->files */
 	char *dir;	       /* absolute directory of the main file */
 	dev_t main_dev;

@@ -26,7 +26,7 @@ cfg_secret_path(const struct ctx *x, const char *path)
 }
 
 /* Reads a secret from the file named by n, without trailing whitespace; NULL after
- * reporting the file (never its contents). */
+ * reporting the file (never its contents), or without opening it under CFG_NO_SECRETS. */
 static char *
 cfg_read_secret(struct ctx *x, const struct node *n, const char *key)
 {
@@ -41,6 +41,8 @@ cfg_read_secret(struct ctx *x, const struct node *n, const char *key)
 		cfg_err(x, n, "%s is empty", key);
 		return NULL;
 	}
+	if (x->flags & CFG_NO_SECRETS)
+		return NULL;
 	path = cfg_secret_path(x, s);
 	if ((f = fopen(path, "r")) == NULL) {
 		cfg_err(x, n, "cannot read %s \"%s\": %s", key, path, strerror(errno));
@@ -87,6 +89,17 @@ cfg_secret(struct ctx *x, const char *pre, const char *key, const struct node *v
 		return NULL;
 	}
 	return xstrdup(s);
+}
+
+/* Wipes and forgets a secret read inline, for a load with CFG_NO_SECRETS. */
+static void
+cfg_forget_secret(char **s)
+{
+	if (*s == NULL)
+		return;
+	explicit_bzero(*s, strlen(*s));
+	free(*s);
+	*s = NULL;
 }
 
 /* Checks a sink URL without ever quoting it: https://, or http:// when allowed. */
@@ -258,6 +271,11 @@ cfg_sink(struct ctx *x, const struct node *n, size_t idx)
 				"%s: format must be alertmanager or native, not \"%s\"", pre, v);
 	}
 	free(pre);
+	if (x->flags & CFG_NO_SECRETS) {
+		cfg_forget_secret(&s.url);
+		cfg_forget_secret(&s.routing_key);
+		cfg_forget_secret(&s.secret);
+	}
 	c->sinks = xreallocarray(c->sinks, c->nsinks + 1, sizeof(*c->sinks));
 	c->sinks[c->nsinks++] = s;
 }

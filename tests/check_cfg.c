@@ -574,6 +574,85 @@ static const struct bad bad[] = {
      "bad.yaml:9:5: duplicate domain \"ok.example\" (first defined at bad.yaml:7:5)"},
 };
 
+START_TEST(test_no_secrets_opens_no_secret_file)
+{
+	struct cfg *c = (struct cfg *)1;
+	char *err = NULL, *want, *yaml;
+
+	ck_assert_int_eq(mkdir("adir", 0700), 0);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", "/nonexistent-creds", 1), 0);
+	yaml = expand("state: s.db\n"
+		      "sinks:\n"
+		      "  - {name: chat, type: slack, url_file: /nonexistent/slack}\n"
+		      "  - {name: oncall, type: pagerduty, routing_key_file: {T}/adir}\n"
+		      "  - {name: hook, type: webhook, url: \"https://h.example/x\",\n"
+		      "     secret_file: hmac}\n"
+		      "  - {name: inline, type: webhook, url: \"https://i.example/x\",\n"
+		      "     secret: inline-key}\n"
+		      "domains:\n"
+		      "  - name: example.com\n");
+	write_file("m.yaml", yaml);
+	free(yaml);
+
+	/* cfg_load reads them all and fails on each */
+	err = load_bad("m.yaml");
+	want =
+	    xasprintf("m.yaml:3:41: cannot read url_file \"/nonexistent/slack\": No such file "
+		      "or directory\n"
+		      "m.yaml:4:55: cannot read routing_key_file \"%s/adir\": Is a directory\n"
+		      "m.yaml:6:19: cannot read secret_file \"/nonexistent-creds/hmac\": No such "
+		      "file or directory",
+		      tmp);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+	err = NULL;
+
+	/* without secrets: loaded, every sink named, no secret kept, inline ones neither */
+	ck_assert_int_eq(cfg_load_flags("m.yaml", CFG_NO_SECRETS, &c, &err), 0);
+	ck_assert_ptr_null(err);
+	want = xasprintf("%s/s.db", tmp);
+	ck_assert_str_eq(c->state, want);
+	free(want);
+	ck_assert_uint_eq(c->ndomains, 1);
+	ck_assert_str_eq(c->domains[0].name, "example.com");
+	ck_assert_uint_eq(c->nsinks, 4);
+	ck_assert_str_eq(c->sinks[0].name, "chat");
+	ck_assert_str_eq(c->sinks[1].name, "oncall");
+	ck_assert_int_eq(c->sinks[1].type, CFG_SINK_PAGERDUTY);
+	ck_assert_str_eq(c->sinks[2].name, "hook");
+	ck_assert_str_eq(c->sinks[3].name, "inline");
+	for (size_t i = 0; i < c->nsinks; i++) {
+		ck_assert_ptr_null(c->sinks[i].url);
+		ck_assert_ptr_null(c->sinks[i].routing_key);
+		ck_assert_ptr_null(c->sinks[i].secret);
+	}
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(test_no_secrets_still_checks_the_keys)
+{
+	struct cfg *c = (struct cfg *)1;
+	char *err = NULL;
+
+	write_file("m.yaml",
+		   "sinks:\n"
+		   "  - {name: chat, type: slack, url_file: \"\"}\n"
+		   "  - {name: oncall, type: pagerduty}\n"
+		   "  - {name: hook, type: webhook, url: \"http://SECRET-10.example\"}\n");
+	ck_assert_int_eq(cfg_load_flags("m.yaml", CFG_NO_SECRETS, &c, &err), -1);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err,
+			 "m.yaml:2:41: url_file is empty\n"
+			 "m.yaml:3:5: sinks[1] \"oncall\": needs routing_key or "
+			 "routing_key_file\n"
+			 "m.yaml:4:38: sinks[2] \"hook\": url must be https:// (set allow_http: "
+			 "true for plain http)");
+	free(err);
+}
+END_TEST
+
 START_TEST(test_bad_config_gives_exact_errors)
 {
 	const struct bad *b = &bad[_i];
@@ -734,6 +813,8 @@ cfg_suite(void)
 	tcase_add_test(tc, test_comments_only_and_empty_document_are_empty_configs);
 	tcase_add_test(tc, test_off_values_and_relative_paths);
 	tcase_add_test(tc, test_relative_secret_file_is_read_from_credentials_directory);
+	tcase_add_test(tc, test_no_secrets_opens_no_secret_file);
+	tcase_add_test(tc, test_no_secrets_still_checks_the_keys);
 	tcase_add_loop_test(tc, test_bad_config_gives_exact_errors, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_missing_file_is_an_error);
@@ -766,6 +847,10 @@ static const char *const secrets[][2] = {
     {"leak_7", "SECRET 7"},
     {"leak_8", "SECRET-8"},
     {"leak_9", "SECRET-9"},
+    {"leak_10", "SECRET-10"},
+    {"no_secrets_inline", "inline-key"},
+    {"no_secrets_hook_url", "https://h.example/x"},
+    {"no_secrets_inline_url", "https://i.example/x"},
 };
 
 int
