@@ -49,7 +49,7 @@ parse_count(const char *opt, const char *s, long max, long *out)
 	return 0;
 }
 
-/* Opens the state database read-only. */
+/* Opens the state database read-only, reading no secret of the configuration. */
 struct store *
 cli_open_state(const char *config, const char *state, struct cfg **cfgp)
 {
@@ -63,7 +63,7 @@ cli_open_state(const char *config, const char *state, struct cfg **cfgp)
 	if (state != NULL) {
 		path = xstrdup(state);
 	} else {
-		if (cfg_load(config, &c, &err) != 0) {
+		if (cfg_load_flags(config, CFG_NO_SECRETS, &c, &err) != 0) {
 			fprintf(stderr, "%s\n", err);
 			free(err);
 			return NULL;
@@ -71,7 +71,12 @@ cli_open_state(const char *config, const char *state, struct cfg **cfgp)
 		path = xstrdup(c->state);
 	}
 	if (stat(path, &sb) != 0) {
-		fprintf(stderr, "mxwatch: no state database at %s (has mxwatchd run yet?)\n", path);
+		if (errno == ENOENT)
+			fprintf(stderr,
+				"mxwatch: no state database at %s (has mxwatchd run yet?)\n", path);
+		else
+			fprintf(stderr, "mxwatch: cannot read the state database at %s: %s\n", path,
+				strerror(errno));
 	} else if (store_open_readonly(path, CLI_BUSY_MS, &st, &err) != 0) {
 		fprintf(stderr, "mxwatch: %s\n", err);
 		free(err);

@@ -33,8 +33,9 @@ int parse_count(const char *opt, const char *s, long max, long *out);
 void cli_option_error(const char *cmd, int c, char **argv);
 
 /* Opens the state database read-only: state when not NULL, else the one the configuration
- * file config names. When cfgp is not NULL it gets the configuration loaded (caller frees
- * with cfg_free; NULL when state was given). Returns NULL after printing why not. */
+ * file config names. The configuration is loaded without its secrets (CFG_NO_SECRETS): no
+ * secret file is opened. When cfgp is not NULL it gets the configuration loaded (caller
+ * frees with cfg_free; NULL when state was given). Returns NULL after printing why not. */
 struct store *cli_open_state(const char *config, const char *state, struct cfg **cfgp);
 
 /* Formats a Unix time as "2026-11-23 06:40:12 UTC" ("never" for 0) into buf; returns it. */
