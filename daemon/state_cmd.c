@@ -13,6 +13,8 @@
 #include "dns.h"
 #include "snap.h"
 #include "store.h"
+#include "store_query.h"
+#include "xmalloc.h"
 
 /* The options of history and show. */
 struct state_opts {
@@ -46,7 +48,7 @@ history_usage(FILE *f, bool full)
 	      "  -h, --help          print this help\n"
 	      "\n"
 	      "Exit status: 0 the changes were printed (possibly none), 3 no readable state\n"
-	      "database, 64 usage error.\n",
+	      "database or DOMAIN is not in it, 64 usage error.\n",
 	      f);
 }
 
@@ -137,18 +139,84 @@ fail:
 	return -1;
 }
 
-/* Prints one history entry. */
+/* One recorded change, copied out of the store so that it is printed after the read. */
+struct history_change {
+	int64_t at;
+	char *name, *rrtype, *before, *after;
+};
+
+/* The changes history read, newest first. */
+struct history {
+	struct history_change *v;
+	size_t n;
+};
+
+/* Copies one change (a store_history callback). */
 static int
-print_change(const struct store_change *c, void *arg)
+add_change(const struct store_change *c, void *arg)
 {
-	const struct state_opts *so = arg;
-	json_t *before = json_loads(c->before, 0, NULL), *after = json_loads(c->after, 0, NULL);
+	struct history *h = arg;
+	struct history_change *x;
+
+	h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
+	x = &h->v[h->n++];
+	x->at = c->at;
+	x->name = xstrdup(c->name ? c->name : "");
+	x->rrtype = xstrdup(c->rrtype ? c->rrtype : "");
+	x->before = c->before ? xstrdup(c->before) : NULL;
+	x->after = c->after ? xstrdup(c->after) : NULL;
+	return 0;
+}
+
+/* Frees the changes read. */
+static void
+history_clear(struct history *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].name);
+		free(h->v[i].rrtype);
+		free(h->v[i].before);
+		free(h->v[i].after);
+	}
+	free(h->v);
+}
+
+/* Reads the changes of so->domain into h in one read transaction, which is over before
+ * anything is printed: a reader of the output that stalls never holds up mxwatchd. Returns
+ * 1 when the domain is known, 0 when it is not, -1 with *errstr. */
+static int
+history_read(struct store *st, const struct state_opts *so, struct history *h, char **errstr)
+{
+	struct store_domain d;
+	char *text = NULL;
+	int found;
+
+	if (store_begin_read(st, errstr) != 0)
+		return -1;
+	found = store_get_domain(st, so->domain, &d, &text, errstr);
+	free(text);
+	if (found < 0 || (found > 0 && store_history(st, so->domain, (size_t)so->limit, add_change,
+						     h, errstr) != 0)) {
+		store_rollback(st);
+		return -1;
+	}
+	if (store_commit(st, errstr) != 0)
+		return -1;
+	return found;
+}
+
+/* Prints one history entry. */
+static void
+print_change(const struct state_opts *so, const struct history_change *c)
+{
+	json_t *before = c->before ? json_loads(c->before, 0, NULL) : NULL;
+	json_t *after = c->after ? json_loads(c->after, 0, NULL) : NULL;
 	char tb[40];
 
 	if (so->json) {
 		json_t *o = json_pack(
 		    "{s:s, s:s, s:s, s:s, s:O, s:O}", "at", cli_iso_time(c->at, tb, sizeof(tb)),
-		    "domain", c->domain, "name", c->name, "rrtype", c->rrtype, "before",
+		    "domain", so->domain, "name", c->name, "rrtype", c->rrtype, "before",
 		    before ? before : json_null(), "after", after ? after : json_null());
 		char *line = json_dumps(o, JSON_COMPACT);
 
@@ -164,7 +232,6 @@ print_change(const struct store_change *c, void *arg)
 	}
 	json_decref(before);
 	json_decref(after);
-	return 0;
 }
 
 /* mxwatch history: the recorded changes of a domain. */
@@ -172,20 +239,28 @@ int
 cmd_history(int argc, char **argv)
 {
 	struct state_opts so;
+	struct history h = {0};
 	struct store *st;
 	char *err = NULL;
-	int rc = 0;
+	int found, rc = 0;
 
 	if ((rc = parse_state_opts(argc, argv, true, &so)) != 0)
 		return rc > 0 ? 0 : CLI_EXIT_USAGE;
 	if ((st = cli_open_state(so.config, so.state, NULL)) == NULL)
 		return CLI_EXIT_UNKNOWN;
-	if (store_history(st, so.domain, (size_t)so.limit, print_change, &so, &err) != 0) {
+	found = history_read(st, &so, &h, &err);
+	store_close(st);
+	if (found < 0) {
 		fprintf(stderr, "mxwatch: %s\n", err);
 		free(err);
 		rc = CLI_EXIT_UNKNOWN;
+	} else if (found == 0) {
+		fprintf(stderr, "mxwatch: %s is not in the state database\n", so.domain);
+		rc = CLI_EXIT_UNKNOWN;
 	}
-	store_close(st);
+	for (size_t i = 0; i < h.n; i++)
+		print_change(&so, &h.v[i]);
+	history_clear(&h);
 	if (fflush(stdout) != 0)
 		rc = CLI_EXIT_UNKNOWN;
 	return rc;
