@@ -131,3 +131,32 @@ cli_fmt_age(int64_t secs, char *buf, size_t size)
 		snprintf(buf, size, "%lldd%lldh", m / (24 * 60), m % (24 * 60) / 60);
 	return buf;
 }
+
+/* Formats a duration exactly, largest unit first: "90s" as "1m30s", "1d", "1h30m", "0s". */
+const char *
+cli_fmt_duration(int64_t secs, char *buf, size_t size)
+{
+	static const struct {
+		int64_t secs;
+		char unit;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (secs <= 0) {
+		snprintf(buf, size, "0s");
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && n < size; i++) {
+		if (secs >= units[i].secs) {
+			int w = snprintf(buf + n, size - n, "%lld%c",
+					 (long long)(secs / units[i].secs), units[i].unit);
+
+			if (w < 0)
+				break;
+			n += (size_t)w;
+			secs %= units[i].secs;
+		}
+	}
+	return buf;
+}

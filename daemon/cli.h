@@ -44,5 +44,8 @@ const char *cli_fmt_time(int64_t t, char *buf, size_t size);
 const char *cli_iso_time(int64_t t, char *buf, size_t size);
 /* Formats a duration in seconds for a person: "<1m", "42m", "3h10m", "2d4h". */
 const char *cli_fmt_age(int64_t secs, char *buf, size_t size);
+/* Formats a duration in seconds exactly, as a configuration writes it: "15m", "1h30m",
+ * "1m30s", "1d" ("0s" for 0 or less). */
+const char *cli_fmt_duration(int64_t secs, char *buf, size_t size);
 
 #endif

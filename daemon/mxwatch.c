@@ -37,7 +37,7 @@ struct dig_run {
 static void
 usage(FILE *f)
 {
-	fputs("usage: mxwatch status [-c FILE | --state DB] [--json]\n"
+	fputs("usage: mxwatch status [-c FILE | --state DB] [--max-age DURATION] [--json]\n"
 	      "       mxwatch show DOMAIN [-c FILE | --state DB] [--json]\n"
 	      "       mxwatch history DOMAIN [-c FILE | --state DB] [--limit N] [--json]\n"
 	      "       mxwatch check DOMAIN [--ses-region R] [--mail-from NAME] [--ip ADDR]...\n"
@@ -49,7 +49,8 @@ usage(FILE *f)
 	      "status   what mxwatchd's state database says now: the domains, the findings\n"
 	      "         firing (critical first), the notifications waiting or given up per\n"
 	      "         sink, the resolver's health. Exit status: 0 nothing firing, 1 warnings,\n"
-	      "         2 critical, 3 no readable state or no check finished yet.\n"
+	      "         2 critical, 3 no readable state, no check finished yet, or the last\n"
+	      "         check older than --max-age (default 3 times the interval).\n"
 	      "show     prints the last known record sets of DOMAIN.\n"
 	      "history  lists the recorded changes of DOMAIN, newest first.\n"
 	      "         These three read the state database named by the configuration\n"

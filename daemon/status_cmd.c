@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,28 @@ struct status_sink {
 	char *last_error, *dead_error; /* NULL: none */
 };
 
+/* The options of status. */
+struct status_opts {
+	const char *config;
+	const char *state;
+	bool json;
+	int64_t max_age; /* --max-age in seconds; 0: not given */
+};
+
+/* Where the age limit of the last check comes from, for the stale line. */
+enum status_age_from { AGE_OPTION, AGE_CONFIG, AGE_DEFAULT };
+
+/* The age limit without a configuration: three times the default schedule.interval (5m). */
+#define STATUS_DEFAULT_MAX_AGE (3 * 5 * 60)
+
 /* Everything status prints, read in one transaction. */
 struct status {
 	char *path;
 	int64_t now;
+	int64_t max_age; /* a last check older than this is stale (seconds) */
+	enum status_age_from max_age_from;
+	int64_t interval; /* AGE_CONFIG: the shortest interval configured (seconds) */
+	bool stale;	  /* some domain was checked, the last check longer than max_age ago */
 	struct store_summary sum;
 	int64_t unhealthy_since; /* 0: the resolver is healthy */
 	struct status_firing *firing;
@@ -57,7 +76,7 @@ static const char *const status_names[] = {"ok", "warning", "critical", "unknown
 static void
 status_usage(FILE *f, bool full)
 {
-	fputs("usage: mxwatch status [-c FILE | --state DB] [--json]\n", f);
+	fputs("usage: mxwatch status [-c FILE | --state DB] [--max-age DURATION] [--json]\n", f);
 	if (!full) {
 		fprintf(f, "mxwatch status --help lists the options.\n");
 		return;
@@ -67,46 +86,68 @@ status_usage(FILE *f, bool full)
 	      "checked and when the last check finished, the resolver's health, the findings\n"
 	      "firing (critical first, with their domain, rule, subject and since when), and per\n"
 	      "sink the notifications waiting in the outbox (how many, the oldest) and those\n"
-	      "given up. The database is only read: mxwatchd may run meanwhile.\n"
+	      "given up. The database is only read: mxwatchd may run meanwhile. When the last\n"
+	      "check finished longer ago than the max age, the state is stale: is mxwatchd\n"
+	      "running?\n"
 	      "\n"
-	      "  -c, --config FILE   find the state database through this configuration\n"
-	      "                      (default " CLI_DEFAULT_CONFIG "); its sinks are\n"
-	      "                      listed even when nothing waits for them\n"
-	      "  -s, --state DB      read this state database; no configuration is read\n"
-	      "  -j, --json          one JSON object\n"
-	      "  -h, --help          print this help\n"
+	      "  -c, --config FILE     find the state database through this configuration\n"
+	      "                        (default " CLI_DEFAULT_CONFIG "), read without\n"
+	      "                        its secrets; its sinks are listed even when nothing\n"
+	      "                        waits for them\n"
+	      "  -s, --state DB        read this state database; no configuration is read\n"
+	      "  -m, --max-age DURATION\n"
+	      "                        the state is stale when the last check finished longer\n"
+	      "                        ago, as 15m, 2h or 1d (default: 3 times the shortest\n"
+	      "                        interval of the configuration; with --state, 15m)\n"
+	      "  -j, --json            one JSON object\n"
+	      "  -h, --help            print this help\n"
 	      "\n"
 	      "Exit status: 0 nothing firing, 1 warnings firing, 2 critical findings firing or\n"
-	      "the resolver unhealthy, 3 no readable state database or no check finished yet,\n"
-	      "64 usage error.\n",
+	      "the resolver unhealthy, 3 no readable state database, no check finished yet or\n"
+	      "the state stale (whatever fires), 64 usage error.\n",
 	      f);
 }
 
 /* Parses the options; returns 0 to go on, 1 when the help was printed, -1 after printing a
  * usage error. */
 static int
-status_parse(int argc, char **argv, const char **config, const char **state, bool *json)
+status_parse(int argc, char **argv, struct status_opts *so)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"state", required_argument, NULL, 's'},
+	    {"max-age", required_argument, NULL, 'm'}, /* a duration, as 15m */
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	unsigned long long ms;
 	int c;
 
 	opterr = 0; /* getopt's own messages would name "status" as the program */
-	while ((c = getopt_long(argc, argv, ":c:s:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:m:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			*config = optarg;
+			so->config = optarg;
 			break;
 		case 's':
-			*state = optarg;
+			so->state = optarg;
+			break;
+		case 'm':
+			if (!cfg_parse_duration_ms(optarg, &ms) || ms < 1000 ||
+			    ms / 1000 > INT64_MAX / 2) {
+				fprintf(
+				    stderr,
+				    "mxwatch: --max-age wants a duration of 1s or more, as 15m, "
+				    "2h or 1d, not \"%s\"\n",
+				    optarg);
+				status_usage(stderr, false);
+				return -1;
+			}
+			so->max_age = (int64_t)(ms / 1000);
 			break;
 		case 'j':
-			*json = true;
+			so->json = true;
 			break;
 		case 'h':
 			status_usage(stdout, true);
@@ -258,10 +299,39 @@ status_clear(struct status *s)
 	free(s->path);
 }
 
-/* The exit status: what is firing first, then whether anything was checked at all. */
+/* Sets the age limit of the last check: --max-age, else three times the shortest interval
+ * of the configured domains (each domain's own, or schedule.interval), else the default. */
+static void
+set_max_age(struct status *s, const struct status_opts *so, const struct cfg *c)
+{
+	if (so->max_age > 0) {
+		s->max_age = so->max_age;
+		s->max_age_from = AGE_OPTION;
+	} else if (c != NULL) {
+		s->interval = c->interval_s;
+		for (size_t i = 0; i < c->ndomains; i++) {
+			unsigned iv =
+			    c->domains[i].interval_s ? c->domains[i].interval_s : c->interval_s;
+
+			if (i == 0 || iv < s->interval)
+				s->interval = iv;
+		}
+		s->max_age = 3 * s->interval;
+		s->max_age_from = AGE_CONFIG;
+	} else {
+		s->max_age = STATUS_DEFAULT_MAX_AGE;
+		s->max_age_from = AGE_DEFAULT;
+	}
+	s->stale = s->sum.checked > 0 && s->now - s->sum.last_check > s->max_age;
+}
+
+/* The exit status: a stale state first (what it says firing may be over), then what is
+ * firing, then whether anything was checked at all. */
 static int
 status_code(const struct status *s)
 {
+	if (s->stale)
+		return ST_UNKNOWN;
 	if (s->count[SEV_CRITICAL] > 0 || s->unhealthy_since > 0)
 		return ST_CRITICAL;
 	if (s->count[SEV_WARNING] > 0)
@@ -282,7 +352,16 @@ print_verdict(const struct status *s, int code)
 
 	memcpy(count, s->count, sizeof(count));
 	printf("%s: ", verdicts[code]);
+	if (s->stale) {
+		char ab[24], mb[32];
+
+		printf("the last check finished %s ago, more than %s ago",
+		       cli_fmt_age(s->now - s->sum.last_check, ab, sizeof(ab)),
+		       cli_fmt_duration(s->max_age, mb, sizeof(mb)));
+		sep = "; ";
+	}
 	if (s->unhealthy_since > 0) {
+		fputs(sep, stdout);
 		fputs("the resolver is unhealthy", stdout);
 		sep = "; ";
 		count[s->firing[0].severity]--; /* resolver.unhealthy, listed first */
@@ -299,6 +378,7 @@ print_verdict(const struct status *s, int code)
 		}
 		fputs(" firing", stdout);
 	} else if (s->unhealthy_since == 0) {
+		fputs(sep, stdout);
 		fputs(s->sum.checked == 0 ? "no check has finished yet" : "nothing firing", stdout);
 	}
 	putchar('\n');
@@ -324,6 +404,30 @@ print_domains(const struct status *s)
 	printf("%lld checked, the last check finished %s (%s ago)\n", (long long)s->sum.checked,
 	       cli_fmt_time(s->sum.last_check, tb, sizeof(tb)),
 	       cli_fmt_age(s->now - s->sum.last_check, ab, sizeof(ab)));
+}
+
+/* Prints the stale line: since when nothing was checked, the limit and where it is from. */
+static void
+print_stale(const struct status *s)
+{
+	char mb[32], ib[32];
+
+	if (!s->stale)
+		return;
+	printf("stale:    no check has finished in the last %s ",
+	       cli_fmt_duration(s->max_age, mb, sizeof(mb)));
+	switch (s->max_age_from) {
+	case AGE_OPTION:
+		fputs("(--max-age)", stdout);
+		break;
+	case AGE_CONFIG:
+		printf("(3 times the interval, %s)", cli_fmt_duration(s->interval, ib, sizeof(ib)));
+		break;
+	case AGE_DEFAULT:
+		fputs("(3 times the default interval; see --max-age)", stdout);
+		break;
+	}
+	puts(": is mxwatchd running?");
 }
 
 /* What the domain column shows for resolver.unhealthy, which belongs to no domain. */
@@ -411,6 +515,7 @@ print_text(const struct status *s, int code)
 	print_verdict(s, code);
 	printf("state:    %s\n", s->path);
 	print_domains(s);
+	print_stale(s);
 	if (s->unhealthy_since > 0)
 		printf("resolver: UNHEALTHY since %s (%s): most checks fail at once; per-domain "
 		       "alerts are held\n",
@@ -471,17 +576,17 @@ print_json(const struct status *s, int code)
 				     (json_int_t)k->dead, "last_dead_error",
 				     json_string_or_null(k->dead_error)));
 	}
-	o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:b, s:o, s:I, s:{s:I, s:I, s:I}, s:o, "
-		      "s:{s:I, s:I}, s:o}",
-		      "status", status_names[code], "state", s->path, "domains",
-		      (json_int_t)s->sum.domains, "checked", (json_int_t)s->sum.checked,
-		      "last_check", json_time(s->sum.last_check), "resolver_healthy",
-		      s->unhealthy_since == 0, "resolver_unhealthy_since",
-		      json_time(s->unhealthy_since), "firing_total", (json_int_t)s->nfiring,
-		      "firing_count", "critical", (json_int_t)s->count[SEV_CRITICAL], "warning",
-		      (json_int_t)s->count[SEV_WARNING], "info", (json_int_t)s->count[SEV_INFO],
-		      "firing", firing, "outbox", "pending", (json_int_t)s->pending, "dead",
-		      (json_int_t)s->dead, "sinks", sinks);
+	o = json_pack(
+	    "{s:s, s:s, s:I, s:I, s:o, s:I, s:b, s:b, s:o, s:I, s:{s:I, s:I, s:I}, s:o, "
+	    "s:{s:I, s:I}, s:o}",
+	    "status", status_names[code], "state", s->path, "domains", (json_int_t)s->sum.domains,
+	    "checked", (json_int_t)s->sum.checked, "last_check", json_time(s->sum.last_check),
+	    "max_age", (json_int_t)s->max_age, "stale", s->stale, "resolver_healthy",
+	    s->unhealthy_since == 0, "resolver_unhealthy_since", json_time(s->unhealthy_since),
+	    "firing_total", (json_int_t)s->nfiring, "firing_count", "critical",
+	    (json_int_t)s->count[SEV_CRITICAL], "warning", (json_int_t)s->count[SEV_WARNING],
+	    "info", (json_int_t)s->count[SEV_INFO], "firing", firing, "outbox", "pending",
+	    (json_int_t)s->pending, "dead", (json_int_t)s->dead, "sinks", sinks);
 	line = json_dumps(o, JSON_COMPACT);
 	puts(line);
 	free(line);
@@ -492,19 +597,18 @@ print_json(const struct status *s, int code)
 int
 cmd_status(int argc, char **argv)
 {
-	const char *config = CLI_DEFAULT_CONFIG, *state = NULL;
+	struct status_opts so = {.config = CLI_DEFAULT_CONFIG};
 	struct status s = {0};
 	struct store *st;
 	struct cfg *c = NULL;
 	char *err = NULL;
-	bool json = false;
 	int rc;
 
-	if ((rc = status_parse(argc, argv, &config, &state, &json)) != 0)
+	if ((rc = status_parse(argc, argv, &so)) != 0)
 		return rc > 0 ? 0 : CLI_EXIT_USAGE;
-	if ((st = cli_open_state(config, state, &c)) == NULL)
+	if ((st = cli_open_state(so.config, so.state, &c)) == NULL)
 		return CLI_EXIT_UNKNOWN;
-	s.path = xstrdup(state != NULL ? state : c->state);
+	s.path = xstrdup(so.state != NULL ? so.state : c->state);
 	s.now = (int64_t)time(NULL);
 	if (status_read(st, &s, &err) != 0) {
 		fprintf(stderr, "mxwatch: %s\n", err);
@@ -512,8 +616,9 @@ cmd_status(int argc, char **argv)
 		rc = CLI_EXIT_UNKNOWN;
 	} else {
 		add_configured_sinks(&s, c);
+		set_max_age(&s, &so, c);
 		rc = status_code(&s);
-		if (json)
+		if (so.json)
 			print_json(&s, rc);
 		else
 			print_text(&s, rc);
