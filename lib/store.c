@@ -242,8 +242,8 @@ beside_exists(const char *path, const char *suffix)
 
 /* Makes the SQLite URI that opens path read-only; immutable (no lock, no -wal or -shm made)
  * when asked. Caller frees. */
-static char *
-readonly_uri(const char *path, bool immutable)
+char *
+store_readonly_uri(const char *path, bool immutable)
 {
 	char *uri = xmalloc(3 * strlen(path) + sizeof("file:?mode=ro&immutable=1"));
 	size_t n = (size_t)sprintf(uri, "file:");
@@ -266,7 +266,7 @@ copy_database(const char *path, sqlite3 *dst, char **errstr)
 	 * mxwatchd has it open): it is read immutable, which creates no -wal or -shm file
 	 * beside it. Else it is read as SQLite reads a WAL database, with the files there. */
 	bool immutable = !beside_exists(path, "-wal") && !beside_exists(path, "-journal");
-	char *uri = readonly_uri(path, immutable);
+	char *uri = store_readonly_uri(path, immutable);
 	sqlite3 *src = NULL;
 	sqlite3_backup *b;
 	int rc = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);

@@ -21,6 +21,10 @@ struct store {
 
 /* Sets *errstr from the database's last error, prefixed with what was being done; -1. */
 int store_db_fail(struct store *st, const char *doing, char **errstr);
+
+/* Returns the SQLite URI (for SQLITE_OPEN_URI) that opens the file path read-only, and
+ * immutable when asked: no lock, no -wal or -shm file made. Caller frees. */
+char *store_readonly_uri(const char *path, bool immutable);
 /* Prepares a persistent statement. */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **errstr);
 /* Runs a statement that returns no row, then resets it. */

@@ -33,29 +33,11 @@ read_version(struct store *st, int *v, char **errstr)
 	return 0;
 }
 
-/* Makes an SQLite URI for path that opens it immutable: no lock, no -wal, no -shm. */
-static char *
-immutable_uri(const char *path)
-{
-	size_t n = 0;
-	char *uri = xmalloc(3 * strlen(path) + sizeof("file:?immutable=1"));
-
-	n += (size_t)sprintf(uri, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '%' || *p == '?' || *p == '#')
-			n += (size_t)sprintf(uri + n, "%%%02x", (unsigned char)*p);
-		else
-			uri[n++] = *p;
-	}
-	strcpy(uri + n, "?immutable=1");
-	return uri;
-}
-
 /* Opens the database (immutable or not) and reads its schema version into *v. */
 static int
 open_conn(struct store *st, const char *path, bool immutable, int busy_ms, int *v, char **errstr)
 {
-	char *uri = immutable ? immutable_uri(path) : NULL;
+	char *uri = immutable ? store_readonly_uri(path, true) : NULL;
 	int rc = sqlite3_open_v2(uri ? uri : path, &st->db,
 				 SQLITE_OPEN_READONLY | (immutable ? SQLITE_OPEN_URI : 0), NULL);
 
