@@ -134,12 +134,12 @@ status_parse(int argc, char **argv, struct status_opts *so)
 			so->state = optarg;
 			break;
 		case 'm':
-			if (!cfg_parse_duration_ms(optarg, &ms) || ms < 1000 ||
+			if (!cfg_parse_duration_ms(optarg, &ms) || ms < 1000 || ms % 1000 != 0 ||
 			    ms / 1000 > INT64_MAX / 2) {
 				fprintf(
 				    stderr,
-				    "mxwatch: --max-age wants a duration of 1s or more, as 15m, "
-				    "2h or 1d, not \"%s\"\n",
+				    "mxwatch: --max-age wants whole seconds, 1s or more, as 90s, "
+				    "15m, 2h or 1d, not \"%s\"\n",
 				    optarg);
 				status_usage(stderr, false);
 				return -1;
