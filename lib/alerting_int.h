@@ -56,11 +56,16 @@ int alerting_pd_flush(struct alerting *a, struct store *st, const struct cfg_sin
  * routing key, in hex): what the store keeps of it instead of the secrets. */
 void alerting_dest(const struct cfg_sink *s, char buf[ALERTING_DEST_SIZE]);
 
-/* Brings what the store says each sink was told in line with the sinks of c, whose
- * destinations are dests (one per sink): what a sink no longer configured was told moves to
- * the sink that has its destination now, else is forgotten (logged). Does nothing when the
- * sinks are those it last saw. Returns the number of messages queued (resolves of PagerDuty
- * keys a move left covering nothing), or -1 and *errstr. */
+/* Brings what the store says each sink was told, and the outbox's undelivered
+ * notifications, in line with the sinks of c, whose destinations are dests (one per sink):
+ * both go to the sink that has their destination now, whatever its name (also when sinks
+ * swap destinations); when none has it, or it is not known, to the sink of the same name;
+ * when there is none, what it was told is forgotten and what it had not delivered is given
+ * up (marked dead), each logged. Moved notifications keep their ids, so their order; they
+ * are sent once the delivery looks at the new name's queue (deliver_kick). Does nothing
+ * when the sinks are those it last saw. Returns the number of messages queued (resolves of
+ * PagerDuty keys a move left covering nothing; not the notifications moved), or -1 and
+ * *errstr. */
 int alerting_told_sync(struct alerting *a, struct store *st, const struct cfg *c,
 		       char (*dests)[ALERTING_DEST_SIZE], long long now, char **errstr);
 

@@ -155,21 +155,32 @@ int store_get_told(struct store *st, const char *sink, const char *domain, const
  * 0 when it was not (*key NULL, *left 0); -1 on error. */
 int store_close_told(struct store *st, const char *sink, const char *domain, const char *rule,
 		     const char *subject, char **key, int64_t *left, char **errstr);
-/* Calls fn for each sink that was told alerts (not STORE_TOLD_BEFORE), in name order, with
- * the fingerprint of its destination (NULL: not known) and the number of alerts; the
+/* Calls fn for each sink that was told alerts (not STORE_TOLD_BEFORE) or has notifications
+ * not yet delivered (pending) in the outbox, in name order, with the fingerprint of its
+ * destination (NULL: not known, as for a sink the told table does not name), the number n
+ * of alerts it was told and the number unsent of its undelivered notifications; the
  * strings are borrowed for the call; fn returns 0 to go on. */
 int store_told_sinks(struct store *st,
-		     int (*fn)(const char *sink, const char *dest, int64_t n, void *arg), void *arg,
-		     char **errstr);
+		     int (*fn)(const char *sink, const char *dest, int64_t n, int64_t unsent,
+			       void *arg),
+		     void *arg, char **errstr);
 /* Records dest as the destination of what sink was told. */
 int store_told_set_dest(struct store *st, const char *sink, const char *dest, char **errstr);
-/* Moves what sink from was told to sink to (destination dest). An alert told to both keeps
- * what to was told; *keys gets the nkeys keys of from that then cover nothing (caller frees
- * each and the array), to be resolved at to. */
+/* Renames sink from to to (a name neither the told table nor the outbox uses) in the told
+ * table and in the outbox's undelivered notifications, so that sinks can swap names. */
+int store_told_rename(struct store *st, const char *from, const char *to, char **errstr);
+/* Moves what sink from was told to sink to (destination dest), and its undelivered
+ * notifications, which keep their ids (so their order among to's own). An alert told to
+ * both keeps what to was told; *keys gets the nkeys keys of from that then cover nothing
+ * (caller frees each and the array), to be resolved at to. Delivered and dead
+ * notifications stay under from. */
 int store_told_move(struct store *st, const char *from, const char *to, const char *dest,
 		    char ***keys, size_t *nkeys, char **errstr);
 /* Forgets what sink was told. */
 int store_told_drop(struct store *st, const char *sink, char **errstr);
+/* Gives up sink's undelivered notifications (marks them dead, as a permanent error does),
+ * with error (no secret) as their last error. */
+int store_told_give_up(struct store *st, const char *sink, const char *error, char **errstr);
 
 /* Reads the number stored under key into *value; 0 when none. */
 int store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr);

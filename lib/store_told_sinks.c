@@ -1,5 +1,6 @@
-/* The told table per sink: which sinks it names, and moving or dropping what a sink was told
- * when the configuration renames or removes it. */
+/* The told table and the outbox per sink: which sinks they name, and moving or dropping what
+ * a sink was told, and what it has not delivered yet, when the configuration renames or
+ * removes it. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,17 +9,20 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-/* Lists the sinks the told table names. */
+/* Lists the sinks the told table or the outbox's undelivered notifications name. */
 int
 store_told_sinks(struct store *st,
-		 int (*fn)(const char *sink, const char *dest, int64_t n, void *arg), void *arg,
-		 char **errstr)
+		 int (*fn)(const char *sink, const char *dest, int64_t n, int64_t unsent,
+			   void *arg),
+		 void *arg, char **errstr)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT sink, max(dest), count(*) FROM told WHERE sink != '' "
+			       "SELECT sink, max(dest), sum(told), sum(unsent) FROM (SELECT sink, "
+			       "dest, 1 AS told, 0 AS unsent FROM told WHERE sink != '' UNION ALL "
+			       "SELECT sink, NULL, 0, 1 FROM outbox WHERE state = 'pending') "
 			       "GROUP BY sink ORDER BY sink",
 			       -1, &s, NULL) != SQLITE_OK)
 		return store_db_fail(st, "listing the sinks told", errstr);
@@ -26,7 +30,7 @@ store_told_sinks(struct store *st,
 		const unsigned char *dest = sqlite3_column_text(s, 1);
 
 		if (fn((const char *)sqlite3_column_text(s, 0), (const char *)dest,
-		       sqlite3_column_int64(s, 2), arg) != 0) {
+		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3), arg) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -68,7 +72,25 @@ store_told_set_dest(struct store *st, const char *sink, const char *dest, char *
 		   NULL, "recording a sink's destination", errstr);
 }
 
-/* Moves what a sink was told to another. */
+/* Moves a sink's undelivered notifications to another, in their order. */
+static int
+move_unsent(struct store *st, const char *from, const char *to, char **errstr)
+{
+	return run(st, "UPDATE outbox SET sink = ?2 WHERE sink = ?1 AND state = 'pending'", from,
+		   to, NULL, "moving a sink's undelivered notifications", errstr);
+}
+
+/* Renames what a sink was told and its undelivered notifications. */
+int
+store_told_rename(struct store *st, const char *from, const char *to, char **errstr)
+{
+	if (run(st, "UPDATE told SET sink = ?2 WHERE sink = ?1", from, to, NULL,
+		"renaming what a sink was told", errstr) != 0)
+		return -1;
+	return move_unsent(st, from, to, errstr);
+}
+
+/* Moves what a sink was told, and its undelivered notifications, to another. */
 int
 store_told_move(struct store *st, const char *from, const char *to, const char *dest, char ***keys,
 		size_t *nkeys, char **errstr)
@@ -78,7 +100,8 @@ store_told_move(struct store *st, const char *from, const char *to, const char *
 
 	*keys = NULL;
 	*nkeys = 0;
-	if (run(st, "UPDATE OR IGNORE told SET sink = ?2, dest = ?3 WHERE sink = ?1", from, to,
+	if (move_unsent(st, from, to, errstr) != 0 ||
+	    run(st, "UPDATE OR IGNORE told SET sink = ?2, dest = ?3 WHERE sink = ?1", from, to,
 		dest, "moving what a sink was told", errstr) != 0)
 		return -1;
 	/* What is left of from was told to both: to keeps its own. */
@@ -114,4 +137,14 @@ store_told_drop(struct store *st, const char *sink, char **errstr)
 {
 	return run(st, "DELETE FROM told WHERE sink = ?1", sink, NULL, NULL,
 		   "forgetting what a sink was told", errstr);
+}
+
+/* Gives up a sink's undelivered notifications. */
+int
+store_told_give_up(struct store *st, const char *sink, const char *error, char **errstr)
+{
+	return run(st,
+		   "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE sink = ?1 AND state = "
+		   "'pending'",
+		   sink, error, NULL, "giving up a sink's undelivered notifications", errstr);
 }

@@ -1045,6 +1045,195 @@ START_TEST(test_what_a_removed_sink_was_told_is_forgotten)
 }
 END_TEST
 
+/* Returns the outbox as "sink kind WHAT state" lines, in id order, WHAT being the rule and
+ * subject of a webhook's first alert, or a Slack message's text. */
+static char *
+outbox_rows(void)
+{
+	sqlite3_stmt *s;
+	char *text = xstrdup(""), *next;
+
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(st->db,
+			       "SELECT sink, kind, coalesce(json_extract(payload, "
+			       "'$.alerts[0].rule') || ':' || json_extract(payload, "
+			       "'$.alerts[0].subject'), json_extract(payload, '$.text')), "
+			       "state FROM outbox ORDER BY id",
+			       -1, &s, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		next = xasprintf("%s%s %s %s %s\n", text, sqlite3_column_text(s, 0),
+				 sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
+				 sqlite3_column_text(s, 3));
+		free(text);
+		text = next;
+	}
+	sqlite3_finalize(s);
+	return text;
+}
+
+/* Runs one check at now and a flush into the outbox; asserts that the outbox holds want
+ * (see outbox_rows). */
+static void
+expect_outbox(struct alerting *a, const char *found, long long now, const char *want)
+{
+	char *got = cycle(a, found, false, false, now);
+
+	ck_assert_str_eq(got, ""); /* nothing printed: it all went into the outbox */
+	free(got);
+	got = outbox_rows();
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+/* Fires example.com's dkim.missing for s1 to ops and feed, leaving both unsent. */
+static struct alerting *
+fire_unsent(void)
+{
+	struct alerting *a = alerting_new(NULL);
+
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	expect_outbox(a, "", 100, "");
+	expect_outbox(a, "dkim.missing critical s1\n", 200,
+		      "ops firing dkim.missing:s1 pending\n"
+		      "feed firing dkim.missing:s1 pending\n");
+	return a;
+}
+
+START_TEST(test_what_a_renamed_webhook_sink_was_told_and_had_not_sent_follows_it)
+{
+	struct alerting *a = fire_unsent();
+
+	/* A reload renames ops; its destination is the same: its unsent fire and its resolve
+	 * both go to web. */
+	sinks[0].name = web;
+	expect_outbox(a, "", 300,
+		      "web firing dkim.missing:s1 pending\n"
+		      "feed firing dkim.missing:s1 pending\n"
+		      "web resolved dkim.missing:s1 pending\n"
+		      "feed resolved dkim.missing:s1 pending\n");
+	ck_assert(!told("ops", "dkim.missing", "s1"));
+	ck_assert(!told("web", "dkim.missing", "s1"));
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_what_a_renamed_slack_sink_was_told_and_had_not_sent_follows_it)
+{
+	struct alerting *a = alerting_new(NULL);
+
+	sinks[0].type = CFG_SINK_SLACK;
+	c.nsinks = 1;
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	expect_outbox(a, "", 100, "");
+	expect_outbox(a, "dkim.missing critical s1\n", 200,
+		      "ops firing CRITICAL dkim.missing example.com: s1 is wrong pending\n");
+	/* A reload renames the Slack sink; its destination is the same: its unsent fire and
+	 * its resolve both go to team. */
+	sinks[0].name = team;
+	expect_outbox(
+	    a, "", 300,
+	    "team firing CRITICAL dkim.missing example.com: s1 is wrong pending\n"
+	    "team resolved Resolved dkim.missing example.com after 1m: s1 is wrong pending\n");
+	ck_assert(!told("ops", "dkim.missing", "s1"));
+	ck_assert(!told("team", "dkim.missing", "s1"));
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_sinks_that_swap_destinations_swap_what_they_were_told_and_had_not_sent)
+{
+	struct alerting *a = alerting_new(NULL);
+
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	expect_outbox(a, "", 100, "");
+	/* a fires to ops alone, then b to feed alone. */
+	sinks[1].min_severity = SEV_CRITICAL;
+	expect_outbox(a, "spf.missing warning a\n", 200, "ops firing spf.missing:a pending\n");
+	sinks[0].min_severity = SEV_CRITICAL;
+	sinks[1].min_severity = SEV_WARNING;
+	expect_outbox(a, "spf.missing warning a\nspf.missing warning b\n", 300,
+		      "ops firing spf.missing:a pending\n"
+		      "feed firing spf.missing:b pending\n");
+	/* A reload swaps their URLs: what each was told, and its unsent fire, go with its
+	 * destination, to the other name. */
+	sinks[0].url = feed_url;
+	sinks[1].url = ops_url;
+	expect_outbox(a, "", 400,
+		      "feed firing spf.missing:a pending\n"
+		      "ops firing spf.missing:b pending\n"
+		      "ops resolved spf.missing:b pending\n"
+		      "feed resolved spf.missing:a pending\n");
+	ck_assert(!told("ops", "spf.missing", "a"));
+	ck_assert(!told("feed", "spf.missing", "b"));
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_a_renamed_sink_keeps_what_it_was_told_when_a_new_sink_takes_its_name)
+{
+	struct alerting *a = fire_unsent();
+
+	/* A reload renames ops to web (the same URL) and adds a new ops (another URL): web
+	 * has what ops was told and had not sent; the new ops was told nothing. */
+	sinks[2] = sinks[0];
+	sinks[2].name = web;
+	sinks[0].url = ops2_url;
+	c.nsinks = 3;
+	expect_outbox(a, "", 300,
+		      "web firing dkim.missing:s1 pending\n"
+		      "feed firing dkim.missing:s1 pending\n"
+		      "feed resolved dkim.missing:s1 pending\n"
+		      "web resolved dkim.missing:s1 pending\n");
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_a_sink_given_another_destination_keeps_what_it_was_told_and_had_not_sent)
+{
+	struct alerting *a = fire_unsent();
+
+	/* No sink has ops's URL of before any more: ops itself, at its new URL, gets its
+	 * unsent fire and the resolve. */
+	sinks[0].url = ops2_url;
+	expect_outbox(a, "", 300,
+		      "ops firing dkim.missing:s1 pending\n"
+		      "feed firing dkim.missing:s1 pending\n"
+		      "ops resolved dkim.missing:s1 pending\n"
+		      "feed resolved dkim.missing:s1 pending\n");
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_what_a_removed_sink_had_not_sent_is_given_up)
+{
+	struct alerting *a = fire_unsent();
+	sqlite3_stmt *s;
+
+	/* A reload removes ops with its destination: its unsent fire can never be sent. */
+	c.sinks = &sinks[1];
+	c.nsinks = 1;
+	expect_outbox(a, "", 300,
+		      "ops firing dkim.missing:s1 dead\n"
+		      "feed firing dkim.missing:s1 pending\n"
+		      "feed resolved dkim.missing:s1 pending\n");
+	ck_assert_int_eq(sqlite3_prepare_v2(st->db,
+					    "SELECT last_error FROM outbox WHERE sink = 'ops'", -1,
+					    &s, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0),
+			 "given up: the sink is no longer configured and no sink has its "
+			 "destination");
+	sqlite3_finalize(s);
+	ck_assert(!told("ops", "dkim.missing", "s1"));
+	alerting_free(a);
+}
+END_TEST
+
 START_TEST(test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resolves_when_empty)
 {
 	struct alerting *a = alerting_new(out);
@@ -1112,6 +1301,15 @@ alerting_suite(void)
 	    tc, test_after_an_upgrade_what_fired_before_resolves_by_routing_and_old_keys_too);
 	tcase_add_test(tc, test_what_a_renamed_pagerduty_sink_was_told_follows_it);
 	tcase_add_test(tc, test_what_a_removed_sink_was_told_is_forgotten);
+	tcase_add_test(tc, test_what_a_renamed_webhook_sink_was_told_and_had_not_sent_follows_it);
+	tcase_add_test(tc, test_what_a_renamed_slack_sink_was_told_and_had_not_sent_follows_it);
+	tcase_add_test(tc,
+		       test_sinks_that_swap_destinations_swap_what_they_were_told_and_had_not_sent);
+	tcase_add_test(tc,
+		       test_a_renamed_sink_keeps_what_it_was_told_when_a_new_sink_takes_its_name);
+	tcase_add_test(
+	    tc, test_a_sink_given_another_destination_keeps_what_it_was_told_and_had_not_sent);
+	tcase_add_test(tc, test_what_a_removed_sink_had_not_sent_is_given_up);
 	tcase_add_test(
 	    tc,
 	    test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resolves_when_empty);

@@ -382,6 +382,55 @@ START_TEST(test_delivery_marks_are_on_disk_while_a_batch_was_open)
 }
 END_TEST
 
+START_TEST(test_notifications_moved_to_a_renamed_sink_are_sent_by_the_running_delivery)
+{
+	struct rig g;
+	char *err = NULL, *s, **keys = NULL;
+	size_t nkeys = 0;
+	FILE *f;
+	char line[4096];
+	size_t n = 0;
+
+	rig_start(&g, "/b 200\n", 10);
+	/* Queued for "old", which a reload renamed to b: nothing is sent while they are
+	 * old's. */
+	for (int i = 0; i < 2; i++) {
+		char *body = xasprintf("{\"n\":%d}", i);
+
+		ck_assert_int_eq(
+		    store_outbox_add(g.st, "old", "", "firing", body, time(NULL), NULL, &err), 0);
+		free(body);
+	}
+	rig_deliver(&g, 0);
+	ck_assert_uint_eq(httprecv_count(g.r), 0);
+	/* The first flush after the reload moves them to b: the next kick sends them, in
+	 * order, to b's URL. */
+	ck_assert_int_eq(store_told_move(g.st, "old", "b", "d", &keys, &nkeys, &err), 0);
+	free(keys);
+	deliver_kick(g.d);
+	deliver_when_idle(g.d, 0, idle, g.base);
+	event_base_dispatch(g.base);
+	ck_assert_uint_eq(httprecv_count(g.r), 2);
+	s = states(g.st, "b");
+	ck_assert_str_eq(s, "0 2 0");
+	free(s);
+	s = states(g.st, "old");
+	ck_assert_str_eq(s, "0 0 0");
+	free(s);
+	ck_assert_ptr_nonnull(f = fopen(g.logp, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char want[64];
+
+		ck_assert_msg(strstr(line, "\"path\":\"/b\"") != NULL, "sent elsewhere: %s", line);
+		snprintf(want, sizeof(want), "\\\"n\\\":%zu", n++);
+		ck_assert_msg(strstr(line, want) != NULL, "out of order: %s", line);
+	}
+	fclose(f);
+	ck_assert_uint_eq(n, 2);
+	rig_stop(&g);
+}
+END_TEST
+
 static Suite *
 deliver_suite(void)
 {
@@ -396,6 +445,8 @@ deliver_suite(void)
 	tcase_add_test(tc, test_outbox_is_sent_in_order_and_errors_are_handled);
 	tcase_add_test(tc, test_retry_after_one_second_backoff_waits_a_second);
 	tcase_add_test(tc, test_delivery_marks_are_on_disk_while_a_batch_was_open);
+	tcase_add_test(tc,
+		       test_notifications_moved_to_a_renamed_sink_are_sent_by_the_running_delivery);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -473,12 +473,13 @@ START_TEST(test_moving_an_alert_to_another_key_tells_what_the_old_key_still_cove
 }
 END_TEST
 
-/* Appends "sink dest n" to the text at arg. */
+/* Appends "sink dest n unsent" to the text at arg. */
 static int
-told_sink_line(const char *sink, const char *dest, int64_t n, void *arg)
+told_sink_line(const char *sink, const char *dest, int64_t n, int64_t unsent, void *arg)
 {
-	char **text = arg, *next = xasprintf("%s%s %s %lld\n", *text, sink,
-					     dest != NULL ? dest : "-", (long long)n);
+	char **text = arg,
+	     *next = xasprintf("%s%s %s %lld %lld\n", *text, sink, dest != NULL ? dest : "-",
+			       (long long)n, (long long)unsent);
 
 	free(*text);
 	*text = next;
@@ -501,7 +502,7 @@ START_TEST(test_what_a_sink_was_told_moves_to_another_or_is_dropped)
 	put_told(st, STORE_TOLD_BEFORE, "a.example", "mx.missing", "a.example.", "");
 	ck_assert_int_eq(store_told_set_dest(st, "new", "d2", &err), 0);
 	ck_assert_int_eq(store_told_sinks(st, told_sink_line, &text, &err), 0);
-	ck_assert_str_eq(text, "gone d1 1\nnew d2 1\nold d1 3\n");
+	ck_assert_str_eq(text, "gone d1 1 0\nnew d2 1 0\nold d1 3 0\n");
 	free(text);
 	/* old moves to new: what new was told of c.example stays, so old's key of it is left
 	 * covering nothing. */
@@ -513,7 +514,7 @@ START_TEST(test_what_a_sink_was_told_moves_to_another_or_is_dropped)
 	ck_assert_int_eq(store_told_drop(st, "gone", &err), 0);
 	text = xstrdup("");
 	ck_assert_int_eq(store_told_sinks(st, told_sink_line, &text, &err), 0);
-	ck_assert_str_eq(text, "new d2 3\n");
+	ck_assert_str_eq(text, "new d2 3 0\n");
 	free(text);
 	store_close(st);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink = 'new' AND dedup_key = "
@@ -523,6 +524,98 @@ START_TEST(test_what_a_sink_was_told_moves_to_another_or_is_dropped)
 				 "'c.example/mx.missing/c'"),
 			 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink = ''"), 1);
+}
+END_TEST
+
+/* Queues a notification of kind for sink; returns its id. */
+static int64_t
+queue(struct store *st, const char *sink, const char *kind)
+{
+	char *err = NULL;
+	int64_t id = 0;
+
+	ck_assert_msg(store_outbox_add(st, sink, "", kind, "{}", 100, &id, &err) == 0, "%s", err);
+	return id;
+}
+
+/* Returns the outbox as "id sink kind state" lines, in id order. */
+static char *
+outbox_lines(void)
+{
+	char *v = testdb_peek(db, "SELECT group_concat(id || ' ' || sink || ' ' || kind || ' ' || "
+				  "state, char(10)) FROM (SELECT * FROM outbox ORDER BY id)");
+
+	return v != NULL ? v : xstrdup("");
+}
+
+START_TEST(test_undelivered_notifications_move_with_what_a_sink_was_told_keeping_their_order)
+{
+	struct store *st = open_db();
+	char *err = NULL, *text = xstrdup(""), **keys = NULL;
+	size_t nkeys = 0;
+
+	put_told(st, "old", "a.example", "mx.missing", "a.example.", "a.example/mx.missing/a");
+	queue(st, "old", "firing");
+	queue(st, "new", "firing");
+	queue(st, "old", "resolved");
+	queue(st, "old", "firing");
+	ck_assert_int_eq(store_outbox_done(st, 1, 150, &err), 0);
+	ck_assert_int_eq(store_outbox_dead(st, 4, 1, "HTTP 404", &err), 0);
+	queue(st, "quiet", "resolved");
+	/* The sinks named: by the told table, and by the outbox's pending rows alone. */
+	ck_assert_int_eq(store_told_sinks(st, told_sink_line, &text, &err), 0);
+	ck_assert_str_eq(text, "new - 0 1\nold d1 1 1\nquiet - 0 1\n");
+	free(text);
+	/* old moves to new: its pending row goes along, keeping its id; what was delivered or
+	 * given up stays old's. */
+	ck_assert_int_eq(store_told_move(st, "old", "new", "d2", &keys, &nkeys, &err), 0);
+	ck_assert_uint_eq(nkeys, 0);
+	free(keys);
+	text = outbox_lines();
+	ck_assert_str_eq(text, "1 old firing done\n"
+			       "2 new firing pending\n"
+			       "3 new resolved pending\n"
+			       "4 old firing dead\n"
+			       "5 quiet resolved pending");
+	free(text);
+	/* quiet is gone: its pending rows are given up, with the reason. */
+	ck_assert_int_eq(store_told_give_up(st, "quiet", "the sink is gone", &err), 0);
+	store_close(st);
+	text = outbox_lines();
+	ck_assert_str_eq(text, "1 old firing done\n"
+			       "2 new firing pending\n"
+			       "3 new resolved pending\n"
+			       "4 old firing dead\n"
+			       "5 quiet resolved dead");
+	free(text);
+	text = testdb_peek(db, "SELECT last_error FROM outbox WHERE id = 5");
+	ck_assert_str_eq(text, "the sink is gone");
+	free(text);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink = 'new' AND dest = 'd2'"),
+			 1);
+}
+END_TEST
+
+START_TEST(test_two_sinks_swap_names_through_a_name_set_aside)
+{
+	struct store *st = open_db();
+	char *err = NULL, *text, **keys = NULL;
+	size_t nkeys = 0;
+
+	put_told(st, "a", "a.example", "mx.missing", "a.example.", "a.example/mx.missing/a");
+	queue(st, "a", "firing");
+	queue(st, "b", "firing");
+	ck_assert_int_eq(store_told_rename(st, "a", "\x01a", &err), 0);
+	ck_assert_int_eq(store_told_move(st, "b", "a", "d1", &keys, &nkeys, &err), 0);
+	free(keys);
+	ck_assert_int_eq(store_told_move(st, "\x01a", "b", "d2", &keys, &nkeys, &err), 0);
+	free(keys);
+	store_close(st);
+	text = outbox_lines();
+	ck_assert_str_eq(text, "1 b firing pending\n2 a firing pending");
+	free(text);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink = 'b' AND dest = 'd2'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM told WHERE sink != 'b'"), 0);
 }
 END_TEST
 
@@ -1053,6 +1146,9 @@ store_suite(void)
 	tcase_add_test(tc, test_told_key_is_left_without_alerts_when_its_last_one_closes);
 	tcase_add_test(tc, test_moving_an_alert_to_another_key_tells_what_the_old_key_still_covers);
 	tcase_add_test(tc, test_what_a_sink_was_told_moves_to_another_or_is_dropped);
+	tcase_add_test(
+	    tc, test_undelivered_notifications_move_with_what_a_sink_was_told_keeping_their_order);
+	tcase_add_test(tc, test_two_sinks_swap_names_through_a_name_set_aside);
 	tcase_add_test(tc, test_upgrade_keeps_incidents_and_marks_what_fires_as_told_before);
 	tcase_add_test(tc, test_outbox_keeps_order_per_sink_and_counts_states);
 	tcase_add_test(tc, test_delivery_marks_commit_at_once_with_the_batch_completed_first);
