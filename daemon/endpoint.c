@@ -58,7 +58,8 @@ sink_metrics(struct daemon *d, struct web_metrics *w)
 {
 	static const char *const help_pending = "Notifications waiting in the outbox, by sink.";
 	static const char *const help_dead =
-	    "Notifications given up after a permanent error (kept in the outbox), by sink.";
+	    "Notifications given up (a permanent error, or their sink removed with its "
+	    "destination; kept in the outbox), by sink.";
 
 	web_metrics_family(w, "mxwatch_outbox_pending", WEB_GAUGE, help_pending);
 	web_metrics_family(w, "mxwatch_outbox_dead", WEB_GAUGE, help_dead);
