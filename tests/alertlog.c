@@ -1,8 +1,8 @@
 /*
  * alertlog: lines up what the test HTTP receiver got (its log, tests/httprecv.h) with the
- * outbox of a state database, for tests/alert-kill.test.
+ * outbox and the findings of a state database, for tests/alert-kill.test.
  *
- *   alertlog STATE LOG STARTS SINK=PATH...
+ *   alertlog STATE LOG STARTS SINK=PATH[,SEVERITY][,LABEL=VALUE]...
  *
  * STARTS lists the log line numbers at which each run of the daemon began. A request is
  * matched to the rows of its sink by content: its body is a row's payload (a PagerDuty body
@@ -25,6 +25,9 @@
  *   order SINK LINE      a request sent before an earlier row was ever sent, or, within one
  *                        run, after a later row (checked for rows with a payload of their own)
  *
+ * Then, per sink, what its receiver last heard of each alert against the store at the end
+ * (alerttold.h): the words after PATH are the sink's routing.
+ *
  * Exits 0, or 2 when it cannot read its input.
  */
 #include "config.h"
@@ -37,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerttold.h"
 #include "xmalloc.h"
 
 /* One outbox row of the sink; the counters are kept on the first row of its payload. */
@@ -224,7 +228,8 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: alertlog STATE LOG STARTS SINK=PATH...\n");
+		fprintf(stderr,
+			"usage: alertlog STATE LOG STARTS SINK=PATH[,SEVERITY][,LABEL=VALUE]...\n");
 		return 2;
 	}
 	if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -247,8 +252,15 @@ main(int argc, char **argv)
 			fprintf(stderr, "alertlog: %s is not SINK=PATH\n", argv[i]);
 			rc = -1;
 		} else {
-			*path++ = '\0';
+			char *words = strchr(++path, ',');
+
+			path[-1] = '\0';
+			if (words != NULL)
+				*words++ = '\0';
 			rc = check_sink(db, log, starts, name, path);
+			if (rc == 0)
+				rc = alerttold_check(db, log, name, path,
+						     words != NULL ? words : "");
 		}
 		free(name);
 	}
