@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -1267,6 +1268,196 @@ START_TEST(test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resol
 }
 END_TEST
 
+/* The Slack sink of the flapping test: its URL is a secret too. */
+#define CHAT_PATH "/slack/alertingCHAT7d21"
+static char chat[] = "chat", chat_url[] = "http://127.0.0.1:9" CHAT_PATH;
+
+/* Returns the outbox rows after *last as "SINK KIND DEDUP_KEY" lines ("-" for no key), their
+ * payloads in bodies (in order, up to nbodies; caller decrefs), and moves *last on. */
+static char *
+outbox_after(int64_t *last, json_t **bodies, size_t nbodies)
+{
+	sqlite3_stmt *q;
+	char *text = xstrdup(""), *next;
+	size_t n = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(st->db,
+					    "SELECT id, sink, kind, dedup_key, payload FROM outbox "
+					    "WHERE id > ?1 ORDER BY id",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(q, 1, *last);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(q, 3);
+
+		*last = sqlite3_column_int64(q, 0);
+		next = xasprintf("%s%s %s %s\n", text, sqlite3_column_text(q, 1),
+				 sqlite3_column_text(q, 2), key != NULL && key[0] ? key : "-");
+		free(text);
+		text = next;
+		if (n < nbodies) {
+			bodies[n] = json_loads((const char *)sqlite3_column_text(q, 4), 0, NULL);
+			ck_assert_ptr_nonnull(bodies[n++]);
+		}
+	}
+	sqlite3_finalize(q);
+	return text;
+}
+
+/* Runs one check of the alerting with the outbox (a queue, not a dry run) at now, the
+ * finding there (failing) or not; returns the rows it queued (see outbox_after). */
+static char *
+flip(struct alerting *a, bool failing, long long now, int64_t *last, json_t **bodies,
+     size_t nbodies)
+{
+	struct findings f;
+	char *err = NULL;
+
+	findings_of(failing ? "dkim.missing critical s1._domainkey.example.com.\n" : "", &f);
+	ck_assert_int_eq(store_begin(st, &err), 0);
+	ck_assert_msg(alerting_check(a, st, &c, &dom, &f, false, false, now, &err) == 0, "%s", err);
+	ck_assert_int_ge(alerting_flush(a, st, &c, now, &err), 0);
+	ck_assert_int_eq(store_commit(st, &err), 0);
+	findings_clear(&f);
+	return outbox_after(last, bodies, nbodies);
+}
+
+/* Returns a string member of o reached through a path of members ("payload.summary"). */
+static const char *
+member(const json_t *o, const char *path)
+{
+	char *copy = xstrdup(path), *save = NULL;
+	const json_t *v = o;
+
+	for (char *m = strtok_r(copy, ".", &save); m; m = strtok_r(NULL, ".", &save))
+		v = isdigit((unsigned char)m[0]) ? json_array_get(v, (size_t)atoi(m))
+						 : json_object_get(v, m);
+	free(copy);
+	ck_assert_msg(json_is_string(v), "%s is no string", path);
+	return json_string_value(v);
+}
+
+START_TEST(test_flapping_is_told_once_to_every_sink_kind_and_resolved_once_it_calms)
+{
+	struct alerting *a = alerting_new(NULL);
+	struct cfg_sink four[4];
+	const char *key = "example.com/dkim.missing/s1._domainkey.example.com.";
+	const char *fire = "ops firing -\nfeed firing -\nchat firing -\n"
+			   "oncall firing example.com/dkim.missing/s1._domainkey.example.com.\n";
+	const char *resolve =
+	    "ops resolved -\nfeed resolved -\nchat resolved -\n"
+	    "oncall resolved example.com/dkim.missing/s1._domainkey.example.com.\n";
+	json_t *b[4];
+	int64_t last = 0;
+	long long now = 1000;
+	char *got;
+
+	/* Each kind of sink: a native webhook, an Alertmanager webhook, Slack, PagerDuty. */
+	memset(four, 0, sizeof(four));
+	four[0] = (struct cfg_sink){.name = ops,
+				    .type = CFG_SINK_WEBHOOK,
+				    .format = CFG_FORMAT_NATIVE,
+				    .url = ops_url,
+				    .min_severity = SEV_WARNING};
+	four[1] = (struct cfg_sink){.name = feed,
+				    .type = CFG_SINK_WEBHOOK,
+				    .format = CFG_FORMAT_ALERTMANAGER,
+				    .url = feed_url,
+				    .min_severity = SEV_WARNING};
+	four[2] = (struct cfg_sink){
+	    .name = chat, .type = CFG_SINK_SLACK, .url = chat_url, .min_severity = SEV_WARNING};
+	four[3] = (struct cfg_sink){
+	    .name = oncall, .type = CFG_SINK_PAGERDUTY, .url = pd_url, .min_severity = SEV_WARNING};
+	c.sinks = four;
+	c.nsinks = 4;
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	EXPECT(a, "", true, false, now, "");
+
+	/* Nine checks flip it (percent state change up to 45%, under the 50% at which
+	 * flapping starts): each fire and each resolve goes to every sink. */
+	for (int i = 1; i <= 9; i++) {
+		got = flip(a, i % 2 == 1, now += 60, &last, NULL, 0);
+		ck_assert_msg(strcmp(got, i % 2 == 1 ? fire : resolve) == 0, "check %d: %s", i,
+			      got);
+		free(got);
+	}
+
+	/* The tenth flip (it passes; 50.2%): one flapping notice a sink, a firing one. */
+	got = flip(a, false, now += 60, &last, b, 4);
+	ck_assert_str_eq(got, fire);
+	free(got);
+	/* mxwatch.v1: the alert, flapping, not ended. */
+	ck_assert_str_eq(member(b[0], "kind"), "firing");
+	ck_assert_int_eq(json_integer_value(json_object_get(b[0], "total")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(b[0], "alerts")), 1);
+	ck_assert_str_eq(member(b[0], "alerts.0.dedup_key"), key);
+	ck_assert_str_eq(member(b[0], "alerts.0.rule"), "dkim.missing");
+	ck_assert(json_is_true(
+	    json_object_get(json_array_get(json_object_get(b[0], "alerts"), 0), "flapping")));
+	ck_assert(json_is_false(
+	    json_object_get(json_array_get(json_object_get(b[0], "alerts"), 0), "reminder")));
+	ck_assert(json_is_null(
+	    json_object_get(json_array_get(json_object_get(b[0], "alerts"), 0), "ended")));
+	/* Alertmanager has no word for flapping: the alert is firing, under its own key. */
+	ck_assert_str_eq(member(b[1], "status"), "firing");
+	ck_assert_str_eq(member(b[1], "groupKey"), key);
+	ck_assert_str_eq(member(b[1], "alerts.0.status"), "firing");
+	ck_assert_str_eq(member(b[1], "alerts.0.labels.alertname"), "dkim.missing");
+	ck_assert_str_eq(member(b[1], "alerts.0.endsAt"), "0001-01-01T00:00:00Z");
+	/* Slack: the flapping header, the note in the section, and the fallback text. */
+	ck_assert_str_eq(member(b[2], "blocks.0.type"), "header");
+	ck_assert_str_eq(member(b[2], "blocks.0.text.text"),
+			 "Flapping, CRITICAL: dkim.missing on example.com");
+	ck_assert_str_eq(member(b[2], "blocks.1.text.text"),
+			 "s1._domainkey.example.com. is wrong\n_Flapping: it keeps flipping "
+			 "between failing and passing, so it is notified once until it settles._");
+	ck_assert_str_eq(member(b[2], "text"),
+			 "CRITICAL dkim.missing example.com flapping: s1._domainkey.example.com. "
+			 "is wrong (notified once)");
+	/* PagerDuty: a trigger of the alert's own incident, marked flapping. */
+	ck_assert_str_eq(member(b[3], "event_action"), "trigger");
+	ck_assert_str_eq(member(b[3], "dedup_key"), key);
+	ck_assert_str_eq(member(b[3], "payload.summary"),
+			 "CRITICAL dkim.missing example.com flapping: s1._domainkey.example.com. "
+			 "is wrong (notified once)");
+	ck_assert_str_eq(member(b[3], "payload.severity"), "critical");
+	ck_assert_str_eq(member(b[3], "payload.source"), "example.com");
+	ck_assert(json_is_true(json_object_get(
+	    json_object_get(json_object_get(b[3], "payload"), "custom_details"), "flapping")));
+	for (int i = 0; i < 4; i++)
+		json_decref(b[i]);
+
+	/* Six more flips, then it passes: nothing until it calms (under 25%, at the 15th
+	 * passing check), then one resolve a sink, and nothing after. */
+	for (int i = 11; i <= 30; i++) {
+		got = flip(a, i <= 16 && i % 2 == 1, now += 60, &last, NULL, 0);
+		ck_assert_msg(strcmp(got, "") == 0, "check %d: %s", i, got);
+		free(got);
+	}
+	got = flip(a, false, now += 60, &last, b, 4);
+	ck_assert_str_eq(got, resolve);
+	free(got);
+	ck_assert_str_eq(member(b[0], "kind"), "resolved");
+	ck_assert(json_is_false(
+	    json_object_get(json_array_get(json_object_get(b[0], "alerts"), 0), "flapping")));
+	ck_assert_str_eq(member(b[1], "alerts.0.status"), "resolved");
+	ck_assert_str_eq(member(b[2], "blocks.0.text.text"),
+			 "Resolved: dkim.missing on example.com");
+	ck_assert_str_eq(member(b[3], "event_action"), "resolve");
+	ck_assert_str_eq(member(b[3], "dedup_key"), key);
+	ck_assert_ptr_null(json_object_get(b[3], "payload"));
+	for (int i = 0; i < 4; i++)
+		json_decref(b[i]);
+	for (int i = 32; i <= 40; i++) {
+		got = flip(a, false, now += 60, &last, NULL, 0);
+		ck_assert_msg(strcmp(got, "") == 0, "check %d: %s", i, got);
+		free(got);
+	}
+	alerting_free(a);
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -1313,6 +1504,8 @@ alerting_suite(void)
 	tcase_add_test(
 	    tc,
 	    test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resolves_when_empty);
+	tcase_add_test(tc,
+		       test_flapping_is_told_once_to_every_sink_kind_and_resolved_once_it_calms);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -1332,6 +1525,8 @@ main(void)
 	testsecret("check_alerting", "pagerduty_url_path", PD_PATH);
 	testsecret("check_alerting", "ops2_url", ops2_url);
 	testsecret("check_alerting", "ops2_url_path", OPS2_PATH);
+	testsecret("check_alerting", "chat_url", chat_url);
+	testsecret("check_alerting", "chat_url_path", CHAT_PATH);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
