@@ -17,8 +17,10 @@
 /* Domains stored per transaction at most, and how long a batch may wait for more. */
 #define MONITOR_BATCH 1000
 /* Resolver health: the last checks looked at (fewer with a smaller fleet, at least 3), and
- * the share of them that failed (most of their sets unknown) that makes it unhealthy. */
+ * the share of them that failed (most of their sets unknown) that makes it unhealthy. The
+ * window is kept in the store (meta), so that --once runs and restarts go on with it. */
 #define HEALTH_WINDOW 20
+#define HEALTH_MASK ((UINT32_C(1) << HEALTH_WINDOW) - 1)
 #define HEALTH_MIN_WINDOW 3
 #define MONITOR_COMMIT_MS 200
 
@@ -62,9 +64,9 @@ struct monitor {
 	void *stopped_arg;
 	struct monitor_stats stats;
 	struct alerting *alerting;
-	bool dry_run; /* every batch is rolled back: the store is read, never written */
-	bool window[HEALTH_WINDOW]; /* the last checks: true when one failed */
-	size_t window_next, window_n;
+	bool dry_run;	 /* every batch is rolled back: the store is read, never written */
+	uint32_t window; /* the last checks, the latest in bit 0: 1 when one failed */
+	size_t window_n; /* how many checks window holds, up to HEALTH_WINDOW */
 	bool unhealthy;
 	int64_t unhealthy_since;
 	/* The pass in progress: from its first check's start until every domain of cur has
@@ -186,17 +188,22 @@ report(struct monitor *m, char *msg)
 }
 
 /* Reads the resolver's health as the store has it: an outage a previous run or an earlier
- * batch reported is open until checks succeed. */
+ * batch reported is open until checks succeed, and the window of the last checks goes on. */
 static void
 health_load(struct monitor *m)
 {
-	int64_t since = 0;
+	int64_t since = 0, failed = 0, checks = 0;
 	char *err = NULL;
 
-	if (store_get_meta(m->st, "resolver_unhealthy_since", &since, &err) != 0)
+	if (store_get_meta(m->st, "resolver_unhealthy_since", &since, &err) != 0 ||
+	    store_get_meta(m->st, "resolver_window_failed", &failed, &err) != 0 ||
+	    store_get_meta(m->st, "resolver_window_checks", &checks, &err) != 0)
 		free(err);
 	m->unhealthy = since > 0;
 	m->unhealthy_since = since;
+	m->window_n = checks < 0 ? 0 : checks > HEALTH_WINDOW ? HEALTH_WINDOW : (size_t)checks;
+	m->window = (uint32_t)failed & HEALTH_MASK &
+		    (m->window_n < HEALTH_WINDOW ? (UINT32_C(1) << m->window_n) - 1 : HEALTH_MASK);
 }
 
 /* Undoes the open batch after a failure. The resolver health goes back to what the store
@@ -295,7 +302,18 @@ health_known(const struct monitor *m)
 	return m->window_n >= health_want(m);
 }
 
-/* Counts a check in the resolver health window; fires or resolves resolver.unhealthy. */
+/* Tells whether a failed check cannot be told yet from the start of a resolver outage: the
+ * window has not seen enough checks, or the domain's last check did not fail (a domain that
+ * just failed looks like the first of an outage until the window has seen the checks that
+ * follow; its next check, if it fails too, is judged by that window). */
+static bool
+failure_unjudged(const struct monitor *m, const struct snap *prev)
+{
+	return !health_known(m) || prev == NULL || !check_failed(prev);
+}
+
+/* Counts a check in the resolver health window, kept in the open batch with the check;
+ * fires or resolves resolver.unhealthy. */
 static void
 health(struct monitor *m, bool failed, int64_t now)
 {
@@ -303,14 +321,17 @@ health(struct monitor *m, bool failed, int64_t now)
 	bool unhealthy;
 	char *err = NULL;
 
-	m->window[m->window_next] = failed;
-	m->window_next = (m->window_next + 1) % HEALTH_WINDOW;
+	m->window = ((m->window << 1) | failed) & HEALTH_MASK;
 	if (m->window_n < HEALTH_WINDOW)
 		m->window_n++;
+	if (m->in_tx &&
+	    (store_set_meta(m->st, "resolver_window_failed", m->window, &err) != 0 ||
+	     store_set_meta(m->st, "resolver_window_checks", (int64_t)m->window_n, &err) != 0))
+		report(m, err); /* kept in memory; a restart then starts from what was stored */
 	if (m->window_n < want)
 		return;
 	for (size_t i = 0; i < want; i++)
-		nfailed += m->window[(m->window_next + HEALTH_WINDOW - 1 - i) % HEALTH_WINDOW];
+		nfailed += (m->window >> i) & 1;
 	unhealthy = 2 * nfailed > want;
 	if (unhealthy == m->unhealthy)
 		return;
@@ -411,9 +432,10 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 		}
 		failed = check_failed(snap);
 		health(m, failed, now);
-		/* Held: the resolver is unhealthy, or this check failed before the window can
-		 * tell a resolver outage from one broken domain, or a set is unknown for now. */
-		held = m->unhealthy || (failed && !health_known(m)) ||
+		/* Held: the resolver is unhealthy, or this check failed and the window cannot
+		 * tell yet a resolver outage from one broken domain, or a set is unknown for
+		 * now. */
+		held = m->unhealthy || (failed && failure_unjudged(m, prev)) ||
 		       check_degraded(snap, ref->c->alerting.confirm_after);
 		if (alerting_check(m->alerting, m->st, ref->c, d, &found, prev == NULL, held, now,
 				   &err) != 0) {
