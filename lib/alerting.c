@@ -330,6 +330,12 @@ alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 	char *cur;
 	int rc = 0;
 
+	/* A first check that is held is no baseline: nothing is told or kept, and the next
+	 * check is the first again. */
+	if (first && store_set_baseline_held(st, d->name, degraded, now, errstr) != 0)
+		return -1;
+	if (first && degraded)
+		return 0;
 	alert_policy_init(&p, c->alerting.confirm_after, c->alerting.resolve_after,
 			  c->alerting.repeat_after_s);
 	if (store_get_alerts(st, d->name, collect, &known, errstr) != 0) {

@@ -30,10 +30,14 @@ struct alerting *alerting_new(FILE *dry_run);
 void alerting_free(struct alerting *a);
 
 /* Applies one check of domain d (its findings) inside the open store transaction. first:
- * the domain's first check, whose findings are its baseline. degraded: the check could not
- * see everything (an outage, an unhealthy resolver), so findings neither start nor clear.
- * An alert keeps the labels of d it fired with until it resolves (its reminders and its
- * resolve carry them, and are routed by them). Returns 0, or -1 and *errstr. */
+ * the domain's first check (none came before it, or only held ones: see
+ * store_get_baseline_held), whose findings are its baseline, told as one digest per sink.
+ * degraded: the check could not see everything (an outage, an unhealthy resolver), so
+ * findings neither start nor clear. A first check that is degraded is no baseline: nothing
+ * is queued or kept for it, and the store records that the domain's baseline waits
+ * (store_set_baseline_held), which the first check that is not degraded ends. An alert
+ * keeps the labels of d it fired with until it resolves (its reminders and its resolve
+ * carry them, and are routed by them). Returns 0, or -1 and *errstr. */
 int alerting_check(struct alerting *a, struct store *st, const struct cfg *c,
 		   const struct cfg_domain *d, const struct findings *found, bool first,
 		   bool degraded, long long now, char **errstr);

@@ -38,6 +38,7 @@ struct mon_check {
 	struct cfg_ref *ref;
 	const struct cfg_domain *d;
 	struct snap *prev; /* the stored snapshot the check started from, or NULL */
+	bool first;	   /* the domain's baseline is not taken yet: this check may take it */
 	bool scheduled;
 };
 
@@ -397,10 +398,10 @@ flush_cb(void *arg)
 }
 
 /* Stores one finished check against the state it started from: carries unknown outcomes,
- * diffs, records. */
+ * diffs, records. first: the domain's baseline is not taken yet. */
 static void
 record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d, struct snap *snap,
-       const struct snap *prev, int64_t now)
+       const struct snap *prev, bool first, int64_t now)
 {
 	struct rule_env env = {
 	    .prov = ref->prov, .confirm_after = ref->c->alerting.confirm_after, .now = now};
@@ -434,11 +435,12 @@ record(struct monitor *m, const struct cfg_ref *ref, const struct cfg_domain *d,
 		health(m, failed, now);
 		/* Held: the resolver is unhealthy, or this check failed and the window cannot
 		 * tell yet a resolver outage from one broken domain, or a set is unknown for
-		 * now. */
+		 * now. A held first check is no baseline: the domain's next check is the first
+		 * again. */
 		held = m->unhealthy || (failed && failure_unjudged(m, prev)) ||
 		       check_degraded(snap, ref->c->alerting.confirm_after);
-		if (alerting_check(m->alerting, m->st, ref->c, d, &found, prev == NULL, held, now,
-				   &err) != 0) {
+		if (alerting_check(m->alerting, m->st, ref->c, d, &found, first, held, now, &err) !=
+		    0) {
 			report(m, err);
 			abort_batch(m);
 			findings_clear(&found);
@@ -469,7 +471,7 @@ check_done(struct snap *snap, bool complete, void *arg)
 
 	m->stats.running--;
 	if (complete) {
-		record(m, c->ref, c->d, snap, c->prev, now);
+		record(m, c->ref, c->d, snap, c->prev, c->first, now);
 		pass_done(m, c->ref, c->d);
 	}
 	snap_free(snap);
@@ -502,6 +504,15 @@ start_check(struct monitor *m, const struct cfg_domain *d, bool scheduled)
 		/* An unreadable old state is reported and replaced, never a crash. */
 		report(m, err);
 		c->prev = NULL;
+	}
+	c->first = c->prev == NULL;
+	if (c->prev != NULL) {
+		bool held = false;
+
+		/* Unreadable, the baseline is taken for done: no digest of what already fires. */
+		if (store_get_baseline_held(m->st, d->name, &held, &err) != 0)
+			report(m, err);
+		c->first = held;
 	}
 	if (probe_start(m->r, d, c->prev, check_done, c) != 0) {
 		snap_free(c->prev);

@@ -102,6 +102,12 @@ static const char *const migrations[] = {
     "INSERT INTO told (sink, domain, rule, subject, dedup_key, told_at) "
     "  SELECT '', '', 'resolver.unhealthy', 'resolver', '/resolver.unhealthy/resolver', "
     "  value FROM meta WHERE key = 'resolver_unhealthy_since' AND value > 0;",
+    /* 7: the domains whose baseline waits: every check of theirs so far was held (an
+     * outage), so that the next one that is not is taken as their first. IF NOT EXISTS: a
+     * store made older by hand (tests) may have it. */
+    "CREATE TABLE IF NOT EXISTS baseline_held ("
+    "  domain TEXT PRIMARY KEY,"
+    "  since INTEGER NOT NULL);",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */

@@ -7,6 +7,7 @@
 #ifndef MXW_STORE_H
 #define MXW_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -181,6 +182,14 @@ int store_told_drop(struct store *st, const char *sink, char **errstr);
 /* Gives up sink's undelivered notifications (marks them dead, as a permanent error does),
  * with error (no secret) as their last error. */
 int store_told_give_up(struct store *st, const char *sink, const char *error, char **errstr);
+
+/* Reads into *held whether the baseline of domain waits: its checks so far were all held
+ * (store_set_baseline_held), so that its next check is its first again. */
+int store_get_baseline_held(struct store *st, const char *domain, bool *held, char **errstr);
+/* Records that the baseline of domain waits (held: since now, unless it already did), or
+ * that it was taken (not held). */
+int store_set_baseline_held(struct store *st, const char *domain, bool held, int64_t now,
+			    char **errstr);
 
 /* Reads the number stored under key into *value; 0 when none. */
 int store_get_meta(struct store *st, const char *key, int64_t *value, char **errstr);

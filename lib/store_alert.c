@@ -1,4 +1,5 @@
-/* The store's alerting tables: the lifecycle state of each finding, and the outbox. */
+/* The store's alerting tables: the lifecycle state of each finding, the outbox, the meta
+ * values, and the domains whose baseline waits. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -412,5 +413,47 @@ store_set_meta(struct store *st, const char *key, int64_t value, char **errstr)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_db_fail(st, "storing a meta value", errstr);
+	return 0;
+}
+
+/* Reads whether a domain's baseline waits. */
+int
+store_get_baseline_held(struct store *st, const char *domain, bool *held, char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM baseline_held WHERE domain = ?1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return store_db_fail(st, "reading a held baseline", errstr);
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*held = rc == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(st, "reading a held baseline", errstr);
+	return 0;
+}
+
+/* Records whether a domain's baseline waits. */
+int
+store_set_baseline_held(struct store *st, const char *domain, bool held, int64_t now, char **errstr)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       held ? "INSERT INTO baseline_held (domain, since) VALUES (?1, ?2) "
+				      "ON CONFLICT (domain) DO NOTHING"
+				    : "DELETE FROM baseline_held WHERE domain = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "recording a held baseline", errstr);
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_STATIC);
+	if (held)
+		sqlite3_bind_int64(s, 2, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "recording a held baseline", errstr);
 	return 0;
 }

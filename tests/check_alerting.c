@@ -1458,6 +1458,96 @@ START_TEST(test_flapping_is_told_once_to_every_sink_kind_and_resolved_once_it_ca
 }
 END_TEST
 
+/* Counts a finding state (store_get_alerts callback). */
+static int
+count_state(const struct store_alert *sa, void *arg)
+{
+	(void)sa;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/* Returns how many finding states the store keeps for example.com. */
+static size_t
+states(void)
+{
+	size_t n = 0;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_get_alerts(st, "example.com", count_state, &n, &err), 0);
+	return n;
+}
+
+/* Tells whether the store says the baseline of domain waits. */
+static bool
+baseline_held(const char *domain)
+{
+	bool held = false;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_get_baseline_held(st, domain, &held, &err), 0);
+	return held;
+}
+
+START_TEST(test_a_held_first_check_queues_nothing_and_the_next_clean_one_is_the_baseline)
+{
+	struct alerting *a = alerting_new(out);
+
+	use_pagerduty(2);
+	/* The resolver is down during the first checks: what they found is told to no one,
+	 * kept nowhere, and no baseline is taken. */
+	EXPECT(a,
+	       "dns.lookup-failed warning example.com.\nmx.missing critical example.com.\n"
+	       "dns.changed info example.com.\n",
+	       true, true, 100, "");
+	ck_assert_uint_eq(states(), 0);
+	ck_assert(baseline_held("example.com"));
+	EXPECT(a, "dns.lookup-failed warning example.com.\nmx.missing critical example.com.\n",
+	       true, true, 200, "");
+	ck_assert_uint_eq(states(), 0);
+	ck_assert(baseline_held("example.com"));
+	/* DNS answers again: the problems there are go out as one baseline digest a sink. */
+	EXPECT(a, "mx.missing critical example.com.\nspf.missing warning example.com.\n", true,
+	       false, 300,
+	       "oncall baseline trigger mxwatch/baseline/#1 2\n"
+	       "feed baseline 2 mx.missing:example.com.,spf.missing:example.com.\n");
+	ck_assert(!baseline_held("example.com"));
+	ck_assert_uint_eq(states(), 2);
+	/* Once it is taken, a new problem is an alert of its own. */
+	EXPECT(a,
+	       "mx.missing critical example.com.\nspf.missing warning example.com.\n"
+	       "dkim.missing critical s1\n",
+	       false, false, 400,
+	       "oncall firing trigger example.com/dkim.missing/s1\n"
+	       "feed firing 1 dkim.missing:s1\n");
+	alerting_free(a);
+}
+END_TEST
+
+START_TEST(test_no_baseline_waits_after_an_upgrade)
+{
+	sqlite3 *h;
+	char *path = xasprintf("%s/state.db", dir), *msg = NULL, *err = NULL;
+
+	/* A store of schema 6, whose domains all took their baseline with their first check. */
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h,
+				   "DROP TABLE baseline_held; INSERT INTO domains (name, added_at, "
+				   "last_check, snapshot) VALUES ('example.com', 10, 500, '{}'); "
+				   "PRAGMA user_version = 6",
+				   NULL, NULL, &msg) == SQLITE_OK,
+		      "%s", msg);
+	sqlite3_close(h);
+	ck_assert_msg(store_open(path, &st, &err) == 0, "%s", err);
+	free(path);
+	ck_assert(!baseline_held("example.com"));
+	ck_assert(!baseline_held("unknown.example"));
+	ck_assert_int_eq(store_set_baseline_held(st, "example.com", true, 600, &err), 0);
+	ck_assert(baseline_held("example.com"));
+}
+END_TEST
+
 static Suite *
 alerting_suite(void)
 {
@@ -1501,6 +1591,9 @@ alerting_suite(void)
 	tcase_add_test(
 	    tc, test_a_sink_given_another_destination_keeps_what_it_was_told_and_had_not_sent);
 	tcase_add_test(tc, test_what_a_removed_sink_had_not_sent_is_given_up);
+	tcase_add_test(
+	    tc, test_a_held_first_check_queues_nothing_and_the_next_clean_one_is_the_baseline);
+	tcase_add_test(tc, test_no_baseline_waits_after_an_upgrade);
 	tcase_add_test(
 	    tc,
 	    test_pagerduty_fresh_fire_is_not_swallowed_by_a_stale_key_which_resolves_when_empty);
