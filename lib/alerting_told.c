@@ -279,8 +279,20 @@ alerting_told_sync(struct alerting *a, struct store *st, const struct cfg *c,
 		free(l.v[i].tmp);
 	}
 	free(l.v);
-	if (total >= 0 && store_set_meta(st, TOLD_SINKS_META, sig, errstr) != 0)
-		total = -1;
+	if (total >= 0) {
+		const char **names = xcalloc(c->nsinks ? c->nsinks : 1, sizeof(*names));
+		const char **ds = xcalloc(c->nsinks ? c->nsinks : 1, sizeof(*ds));
+
+		for (size_t i = 0; i < c->nsinks; i++) {
+			names[i] = c->sinks[i].name;
+			ds[i] = dests[i];
+		}
+		if (store_set_sink_dests(st, names, ds, c->nsinks, errstr) != 0 ||
+		    store_set_meta(st, TOLD_SINKS_META, sig, errstr) != 0)
+			total = -1;
+		free(names);
+		free(ds);
+	}
 	return total;
 }
 

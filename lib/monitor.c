@@ -66,6 +66,8 @@ struct monitor {
 	struct monitor_stats stats;
 	struct alerting *alerting;
 	bool dry_run;	 /* every batch is rolled back: the store is read, never written */
+	bool resync;	 /* the sinks may have changed: the next commit brings what they were told
+			  * in line (a renamed sink's unsent notifications move to it), then kicks */
 	uint32_t window; /* the last checks, the latest in bit 0: 1 when one failed */
 	size_t window_n; /* how many checks window holds, up to HEALTH_WINDOW */
 	bool unhealthy;
@@ -233,7 +235,7 @@ commit(struct monitor *m)
 	m->in_tx = false; /* a delivery mark made meanwhile must not commit it again */
 	m->tx_count = 0;
 	/* The notifications go in with the finding states they report. */
-	if (alerting_pending(m->alerting) > 0 && m->cur != NULL) {
+	if ((alerting_pending(m->alerting) > 0 || m->resync) && m->cur != NULL) {
 		n = alerting_flush(m->alerting, m->st, m->cur->c, time(NULL), &err);
 		if (n < 0) {
 			report(m, err);
@@ -250,8 +252,9 @@ commit(struct monitor *m)
 		return;
 	}
 	m->stats.notifications += (uint64_t)n;
-	if (n > 0 && m->ev.notified != NULL)
+	if ((n > 0 || m->resync) && m->ev.notified != NULL)
 		m->ev.notified(m->ev.arg);
+	m->resync = false;
 }
 
 /* Tells whether most of a check's sets were unknown this time. */
@@ -381,6 +384,15 @@ begin(struct monitor *m)
 	m->in_tx = true;
 	evtimer_add(m->commit, &tv);
 	return true;
+}
+
+/* The sinks may have changed (a start, a reload): opens a batch, so that what they were
+ * told and have not sent is brought in line at its commit, and delivered. */
+static void
+want_resync(struct monitor *m)
+{
+	m->resync = true;
+	begin(m);
 }
 
 /* Timer: commits a batch that waited long enough. */
@@ -759,6 +771,7 @@ monitor_set_config(struct monitor *m, struct cfg *c, struct prov *p, char **errs
 	}
 	pass_reset(m); /* a pass is over one configuration's domains */
 	ref_release(m, old);
+	want_resync(m);
 	if (m->started)
 		want_pump(m);
 	return 0;

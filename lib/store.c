@@ -108,6 +108,13 @@ static const char *const migrations[] = {
     "CREATE TABLE IF NOT EXISTS baseline_held ("
     "  domain TEXT PRIMARY KEY,"
     "  since INTEGER NOT NULL);",
+    /* 8: the destination (fingerprint) of each sink of the last flush, so that a renamed
+     * sink's undelivered notifications follow it even when the told table has nothing of
+     * it (a pending resolve, a change). The next flush records them (told_sinks goes). */
+    "CREATE TABLE IF NOT EXISTS sink_dests ("
+    "  sink TEXT PRIMARY KEY,"
+    "  dest TEXT NOT NULL);"
+    "DELETE FROM meta WHERE key = 'told_sinks';",
 };
 
 /* Sets *errstr from the database's last error, prefixed with what was being done. */

@@ -18,7 +18,7 @@
 struct store;
 
 /* The schema version this build creates and reads. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Opens (creating when missing) the database at path and migrates it to the current
  * schema. A database from a newer mxwatch is refused. */
@@ -158,7 +158,8 @@ int store_close_told(struct store *st, const char *sink, const char *domain, con
 		     const char *subject, char **key, int64_t *left, char **errstr);
 /* Calls fn for each sink that was told alerts (not STORE_TOLD_BEFORE) or has notifications
  * not yet delivered (pending) in the outbox, in name order, with the fingerprint of its
- * destination (NULL: not known, as for a sink the told table does not name), the number n
+ * destination (from the told table, else as the last flush recorded it with
+ * store_set_sink_dests; NULL: not known), the number n
  * of alerts it was told and the number unsent of its undelivered notifications; the
  * strings are borrowed for the call; fn returns 0 to go on. */
 int store_told_sinks(struct store *st,
@@ -182,6 +183,10 @@ int store_told_drop(struct store *st, const char *sink, char **errstr);
 /* Gives up sink's undelivered notifications (marks them dead, as a permanent error does),
  * with error (no secret) as their last error. */
 int store_told_give_up(struct store *st, const char *sink, const char *error, char **errstr);
+/* Records the sinks of a flush: forgets the destinations recorded before, then records
+ * dests[i] (a fingerprint, no secret) as the destination of sink names[i], for i < n. */
+int store_set_sink_dests(struct store *st, const char *const *names, const char *const *dests,
+			 size_t n, char **errstr);
 
 /* Reads into *held whether the baseline of domain waits: its checks so far were all held
  * (store_set_baseline_held), so that its next check is its first again. */

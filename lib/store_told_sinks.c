@@ -19,12 +19,14 @@ store_told_sinks(struct store *st,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT sink, max(dest), sum(told), sum(unsent) FROM (SELECT sink, "
-			       "dest, 1 AS told, 0 AS unsent FROM told WHERE sink != '' UNION ALL "
-			       "SELECT sink, NULL, 0, 1 FROM outbox WHERE state = 'pending') "
-			       "GROUP BY sink ORDER BY sink",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		st->db,
+		"SELECT x.sink, coalesce(max(x.dest), (SELECT d.dest FROM sink_dests d "
+		"WHERE d.sink = x.sink)), sum(x.told), sum(x.unsent) FROM (SELECT "
+		"sink, dest, 1 AS told, 0 AS unsent FROM told WHERE sink != '' UNION "
+		"ALL SELECT sink, NULL, 0, 1 FROM outbox WHERE state = 'pending') x "
+		"GROUP BY x.sink ORDER BY x.sink",
+		-1, &s, NULL) != SQLITE_OK)
 		return store_db_fail(st, "listing the sinks told", errstr);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *dest = sqlite3_column_text(s, 1);
@@ -147,4 +149,18 @@ store_told_give_up(struct store *st, const char *sink, const char *error, char *
 		   "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE sink = ?1 AND state = "
 		   "'pending'",
 		   sink, error, NULL, "giving up a sink's undelivered notifications", errstr);
+}
+
+/* Records the sinks of a flush and their destinations. */
+int
+store_set_sink_dests(struct store *st, const char *const *names, const char *const *dests, size_t n,
+		     char **errstr)
+{
+	if (run(st, "DELETE FROM sink_dests", NULL, NULL, NULL, "recording the sinks", errstr) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (run(st, "INSERT OR REPLACE INTO sink_dests (sink, dest) VALUES (?1, ?2)",
+			names[i], dests[i], NULL, "recording the sinks", errstr) != 0)
+			return -1;
+	return 0;
 }

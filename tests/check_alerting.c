@@ -1144,6 +1144,33 @@ START_TEST(test_what_a_renamed_slack_sink_was_told_and_had_not_sent_follows_it)
 }
 END_TEST
 
+START_TEST(test_a_renamed_sink_takes_its_unsent_resolve_when_nothing_it_was_told_is_left)
+{
+	struct alerting *a = alerting_new(NULL);
+
+	sinks[0].type = CFG_SINK_SLACK;
+	c.nsinks = 1;
+	c.alerting.confirm_after = 1;
+	c.alerting.resolve_after = 1;
+	expect_outbox(a, "", 100, "");
+	expect_outbox(a, "dkim.missing critical s1\n", 200,
+		      "ops firing CRITICAL dkim.missing example.com: s1 is wrong pending\n");
+	/* It resolves before Slack took either: the told table has nothing of ops left. */
+	expect_outbox(
+	    a, "", 300,
+	    "ops firing CRITICAL dkim.missing example.com: s1 is wrong pending\n"
+	    "ops resolved Resolved dkim.missing example.com after 1m: s1 is wrong pending\n");
+	ck_assert(!told("ops", "dkim.missing", "s1"));
+	/* A reload renames it, the same destination: both unsent notifications follow. */
+	sinks[0].name = team;
+	expect_outbox(
+	    a, "", 400,
+	    "team firing CRITICAL dkim.missing example.com: s1 is wrong pending\n"
+	    "team resolved Resolved dkim.missing example.com after 1m: s1 is wrong pending\n");
+	alerting_free(a);
+}
+END_TEST
+
 START_TEST(test_sinks_that_swap_destinations_swap_what_they_were_told_and_had_not_sent)
 {
 	struct alerting *a = alerting_new(NULL);
@@ -1591,6 +1618,8 @@ alerting_suite(void)
 	tcase_add_test(
 	    tc, test_a_sink_given_another_destination_keeps_what_it_was_told_and_had_not_sent);
 	tcase_add_test(tc, test_what_a_removed_sink_had_not_sent_is_given_up);
+	tcase_add_test(
+	    tc, test_a_renamed_sink_takes_its_unsent_resolve_when_nothing_it_was_told_is_left);
 	tcase_add_test(
 	    tc, test_a_held_first_check_queues_nothing_and_the_next_clean_one_is_the_baseline);
 	tcase_add_test(tc, test_no_baseline_waits_after_an_upgrade);
