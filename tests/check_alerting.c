@@ -1120,7 +1120,9 @@ START_TEST(test_what_a_renamed_webhook_sink_was_told_and_had_not_sent_follows_it
 }
 END_TEST
 
-START_TEST(test_what_a_renamed_slack_sink_was_told_and_had_not_sent_follows_it)
+/* A Slack sink ops alone, which was told dkim.missing firing at 200 and has not sent it. */
+static struct alerting *
+slack_fire_unsent(void)
 {
 	struct alerting *a = alerting_new(NULL);
 
@@ -1131,6 +1133,13 @@ START_TEST(test_what_a_renamed_slack_sink_was_told_and_had_not_sent_follows_it)
 	expect_outbox(a, "", 100, "");
 	expect_outbox(a, "dkim.missing critical s1\n", 200,
 		      "ops firing CRITICAL dkim.missing example.com: s1 is wrong pending\n");
+	return a;
+}
+
+START_TEST(test_what_a_renamed_slack_sink_was_told_and_had_not_sent_follows_it)
+{
+	struct alerting *a = slack_fire_unsent();
+
 	/* A reload renames the Slack sink; its destination is the same: its unsent fire and
 	 * its resolve both go to team. */
 	sinks[0].name = team;
@@ -1146,15 +1155,8 @@ END_TEST
 
 START_TEST(test_a_renamed_sink_takes_its_unsent_resolve_when_nothing_it_was_told_is_left)
 {
-	struct alerting *a = alerting_new(NULL);
+	struct alerting *a = slack_fire_unsent();
 
-	sinks[0].type = CFG_SINK_SLACK;
-	c.nsinks = 1;
-	c.alerting.confirm_after = 1;
-	c.alerting.resolve_after = 1;
-	expect_outbox(a, "", 100, "");
-	expect_outbox(a, "dkim.missing critical s1\n", 200,
-		      "ops firing CRITICAL dkim.missing example.com: s1 is wrong pending\n");
 	/* It resolves before Slack took either: the told table has nothing of ops left. */
 	expect_outbox(
 	    a, "", 300,
