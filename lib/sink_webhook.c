@@ -81,6 +81,11 @@ am_alert(const struct notification *n, const struct notify_alert *a)
 	if (evtext[0] != '\0')
 		json_object_set_new(ann, "evidence", json_string_nocheck(evtext));
 	free(evtext);
+	/* Alertmanager has no flapping state: an annotation tells this notice from a repeat. */
+	if (a->flapping)
+		json_object_set_new(ann, "flapping",
+				    json_string("it keeps flipping between failing and passing, "
+						"so it is notified once until it settles"));
 	json_object_set_new(o, "annotations", ann);
 
 	json_object_set_new(o, "startsAt", jtime(a->started > 0 ? a->started : n->at));

@@ -1428,8 +1428,12 @@ START_TEST(test_flapping_is_told_once_to_every_sink_kind_and_resolved_once_it_ca
 	    json_object_get(json_array_get(json_object_get(b[0], "alerts"), 0), "reminder")));
 	ck_assert(json_is_null(
 	    json_object_get(json_array_get(json_object_get(b[0], "alerts"), 0), "ended")));
-	/* Alertmanager has no word for flapping: the alert is firing, under its own key. */
+	/* Alertmanager has no word for flapping: the alert is firing, under its own key, with
+	 * an annotation that says it flaps. */
 	ck_assert_str_eq(member(b[1], "status"), "firing");
+	ck_assert_str_eq(member(b[1], "alerts.0.annotations.flapping"),
+			 "it keeps flipping between failing and passing, so it is notified once "
+			 "until it settles");
 	ck_assert_str_eq(member(b[1], "groupKey"), key);
 	ck_assert_str_eq(member(b[1], "alerts.0.status"), "firing");
 	ck_assert_str_eq(member(b[1], "alerts.0.labels.alertname"), "dkim.missing");
