@@ -65,11 +65,12 @@ struct monitor {
 	void *stopped_arg;
 	struct monitor_stats stats;
 	struct alerting *alerting;
-	bool dry_run;	 /* every batch is rolled back: the store is read, never written */
-	bool resync;	 /* the sinks may have changed: the next commit brings what they were told
-			  * in line (a renamed sink's unsent notifications move to it), then kicks */
-	uint32_t window; /* the last checks, the latest in bit 0: 1 when one failed */
-	size_t window_n; /* how many checks window holds, up to HEALTH_WINDOW */
+	bool dry_run;	   /* every batch is rolled back: the store is read, never written */
+	bool resync;	   /* the sinks may have changed: the next commit brings what they were told
+			    * in line (a renamed sink's unsent notifications move to it), then kicks */
+	uint32_t window;   /* the last checks, the latest in bit 0: 1 when one failed */
+	size_t window_n;   /* how many checks window holds, up to HEALTH_WINDOW */
+	bool window_dirty; /* window changed in the open batch */
 	bool unhealthy;
 	int64_t unhealthy_since;
 	/* The pass in progress: from its first check's start until every domain of cur has
@@ -205,6 +206,7 @@ health_load(struct monitor *m)
 	m->unhealthy = since > 0;
 	m->unhealthy_since = since;
 	m->window_n = checks < 0 ? 0 : checks > HEALTH_WINDOW ? HEALTH_WINDOW : (size_t)checks;
+	m->window_dirty = false;
 	m->window = (uint32_t)failed & HEALTH_MASK &
 		    (m->window_n < HEALTH_WINDOW ? (UINT32_C(1) << m->window_n) - 1 : HEALTH_MASK);
 }
@@ -234,6 +236,11 @@ commit(struct monitor *m)
 		return;
 	m->in_tx = false; /* a delivery mark made meanwhile must not commit it again */
 	m->tx_count = 0;
+	if (m->window_dirty &&
+	    (store_set_meta(m->st, "resolver_window_failed", m->window, &err) != 0 ||
+	     store_set_meta(m->st, "resolver_window_checks", (int64_t)m->window_n, &err) != 0))
+		report(m, err); /* kept in memory; a restart then starts from what was stored */
+	m->window_dirty = false;
 	/* The notifications go in with the finding states they report. */
 	if ((alerting_pending(m->alerting) > 0 || m->resync) && m->cur != NULL) {
 		n = alerting_flush(m->alerting, m->st, m->cur->c, time(NULL), &err);
@@ -316,8 +323,8 @@ failure_unjudged(const struct monitor *m, const struct snap *prev)
 	return !health_known(m) || prev == NULL || !check_failed(prev);
 }
 
-/* Counts a check in the resolver health window, kept in the open batch with the check;
- * fires or resolves resolver.unhealthy. */
+/* Counts a check in the resolver health window (stored when the batch with the check
+ * commits); fires or resolves resolver.unhealthy. */
 static void
 health(struct monitor *m, bool failed, int64_t now)
 {
@@ -328,10 +335,7 @@ health(struct monitor *m, bool failed, int64_t now)
 	m->window = ((m->window << 1) | failed) & HEALTH_MASK;
 	if (m->window_n < HEALTH_WINDOW)
 		m->window_n++;
-	if (m->in_tx &&
-	    (store_set_meta(m->st, "resolver_window_failed", m->window, &err) != 0 ||
-	     store_set_meta(m->st, "resolver_window_checks", (int64_t)m->window_n, &err) != 0))
-		report(m, err); /* kept in memory; a restart then starts from what was stored */
+	m->window_dirty = true; /* stored with the batch, at its commit */
 	if (m->window_n < want)
 		return;
 	for (size_t i = 0; i < want; i++)
